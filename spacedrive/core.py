@@ -1,0 +1,66 @@
+"""Core: the one entry point. ``Core(data_dir)`` wires the services; ``start()`` / ``stop()`` run them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from spacedrive.config import AppConfig, ensure_data_dir
+from spacedrive.domain import events as ev
+from spacedrive.domain.device import Device
+from spacedrive.infrastructure.device import load_or_create_device
+from spacedrive.infrastructure.events import EventBus
+from spacedrive.operations.libraries import Library, LibraryManager
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIBRARY_NAME = "My Library"
+
+
+class Core:
+    """Every service of one Spacedrive instance, bound to one data dir.
+
+    The core is pure asyncio and does not know which loop runs it (qasync in the GUI, plain asyncio in
+    the daemon and the CLI).
+    """
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir).expanduser().absolute()
+        self.bus = EventBus()
+        self._started = False
+        self.config: AppConfig
+        self.device: Device
+        self.libraries: LibraryManager
+
+    async def start(self, ensure_default_library: bool = False) -> None:
+        """Load config and identity, open libraries (resuming their jobs).
+
+        With ``ensure_default_library`` (the GUI's first start) a library named "My Library" is created
+        when there is none.
+        """
+        ensure_data_dir(self.data_dir)
+        self.config = AppConfig.load(self.data_dir)
+        self.device = load_or_create_device(self.data_dir)
+        self.libraries = LibraryManager(self.data_dir, self.config, self.bus, self.device)
+        await self.libraries.start()
+        self._started = True
+        if ensure_default_library and not self.libraries.list():
+            await self.libraries.create(DEFAULT_LIBRARY_NAME)
+        self.bus.emit(ev.CoreStarted(device_id=self.device.id))
+        log.info("core started in %s", self.data_dir)
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        self.bus.emit(ev.CoreShutdown(device_id=self.device.id))
+        await self.libraries.stop()
+        self.bus.close()
+        log.info("core stopped")
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def current_library(self) -> Library:
+        return self.libraries.current()

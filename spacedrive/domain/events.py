@@ -1,0 +1,173 @@
+"""Typed events, named as in the Spacedrive V2 spec. They cross the control socket as dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from uuid import UUID
+
+from spacedrive.domain.jobs import Progress
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all events. Subclasses are frozen slotted dataclasses, registered in ``EVENT_TYPES``."""
+
+    #: Events that may be dropped or merged when a subscriber falls behind (progress ticks).
+    LOSSY: ClassVar[bool] = False
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, UUID):
+                value = str(value)
+            elif isinstance(value, Progress):
+                value = value.to_dict()
+            data[f.name] = value
+        return data
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event sent by ``Event.to_dict`` (used by socket clients)."""
+    cls = EVENT_TYPES.get(data.get("type", ""))
+    if cls is None:
+        raise ValueError(f"unknown event type {data.get('type')!r}")
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        value = data.get(f.name)
+        annotation = str(f.type)
+        if value is not None and annotation.startswith("UUID"):
+            value = UUID(value)
+        elif annotation == "Progress":
+            value = Progress.from_dict(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class CoreStarted(Event):
+    device_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class CoreShutdown(Event):
+    device_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryCreated(Event):
+    id: UUID
+    name: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryOpened(Event):
+    id: UUID
+    name: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryClosed(Event):
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryDeleted(Event):
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRenamed(Event):
+    id: UUID
+    old_name: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentLibraryChanged(Event):
+    id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryUnavailable(Event):
+    """A library folder vanished or broke while open; it was closed to protect its data."""
+
+    id: UUID
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobQueued(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobStarted(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress(Event):
+    LOSSY: ClassVar[bool] = True
+    library_id: UUID
+    id: UUID
+    name: str
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class JobPaused(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobResumed(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobCompleted(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobFailed(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobCancelled(Event):
+    library_id: UUID
+    id: UUID
+    name: str
+
+
+#: Every event class by name. (Slotted dataclasses are new classes, so this is built after them.)
+EVENT_TYPES: dict[str, type[Event]] = {
+    name: obj
+    for name, obj in list(globals().items())
+    if isinstance(obj, type) and issubclass(obj, Event) and obj is not Event
+}

@@ -1,0 +1,1 @@
+"""Infrastructure: database, event bus, jobs, control socket."""

@@ -1,0 +1,1 @@
+"""The library database: SQLAlchemy models, engines, Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the library database, run on open by ``database.migrate``."""

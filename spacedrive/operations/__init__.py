@@ -1,0 +1,1 @@
+"""Use cases, one package or module each."""
