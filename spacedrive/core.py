@@ -24,8 +24,10 @@ class Core:
     the daemon and the CLI).
     """
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, mode: str = "embedded") -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
+        #: Who runs this core: "embedded" (a CLI command), "daemon" or "gui"; shown by `status`.
+        self.mode = mode
         self.bus = EventBus()
         self._started = False
         self.config: AppConfig

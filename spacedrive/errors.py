@@ -93,9 +93,22 @@ class InvalidArgument(SpacedriveError):
 ERRORS_BY_CODE: dict[str, type[SpacedriveError]] = {
     cls.code: cls
     for cls in (
-        SpacedriveError, DataDirError, ConfigError, LibraryNotFound, LibraryExists, LibraryLocked,
-        LibraryCorrupt, SchemaTooNew, NoCurrentLibrary, LibraryClosed, JobNotFound, JobStateError,
-        UnknownJob, DaemonError, DaemonNotRunning, InvalidArgument,
+        SpacedriveError,
+        DataDirError,
+        ConfigError,
+        LibraryNotFound,
+        LibraryExists,
+        LibraryLocked,
+        LibraryCorrupt,
+        SchemaTooNew,
+        NoCurrentLibrary,
+        LibraryClosed,
+        JobNotFound,
+        JobStateError,
+        UnknownJob,
+        DaemonError,
+        DaemonNotRunning,
+        InvalidArgument,
     )
 }
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from spacedrive.domain.jobs import Progress
 
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """Base of all events. Subclasses are frozen slotted dataclasses, registered in ``EVENT_TYPES``."""

@@ -41,7 +41,9 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def _alembic_config(connection: Any) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("spacedrive.infrastructure.db") / "migrations"))
+    cfg.set_main_option(
+        "script_location", str(resources.files("spacedrive.infrastructure.db") / "migrations")
+    )
     cfg.attributes["connection"] = connection
     return cfg
 
@@ -110,7 +112,9 @@ def _check_sqlite_file(db_path: Path) -> None:
     except sqlite3.DatabaseError as e:
         raise LibraryCorrupt(f"{db_path} is damaged ({e}); it was left untouched") from e
     if row is None or row[0] != "ok":
-        raise LibraryCorrupt(f"{db_path} is damaged ({row[0] if row else 'no answer'}); it was left untouched")
+        raise LibraryCorrupt(
+            f"{db_path} is damaged ({row[0] if row else 'no answer'}); it was left untouched"
+        )
 
 
 class Database:

@@ -168,7 +168,9 @@ class MetadataTagRow(Base):
     metadata_id: Mapped[int] = mapped_column(
         ForeignKey("user_metadata.id", ondelete="CASCADE"), primary_key=True
     )
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class MetadataLabelRow(Base):

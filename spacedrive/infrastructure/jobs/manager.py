@@ -212,11 +212,11 @@ class JobManager:
             await self._finish(handle, JobStatus.CANCELLED)
         return handle.info(self.library_id)
 
-    async def wait(self, job_id: UUID, timeout: float | None = None) -> JobInfo:
+    async def wait(self, job_id: UUID) -> JobInfo:
         """Wait until the job finishes (completed, failed or cancelled)."""
         handle = self._handles.get(job_id)
         if handle is not None:
-            await asyncio.wait_for(handle.done_event.wait(), timeout)
+            await handle.done_event.wait()
         return await self.info(job_id)
 
     # ---- queries ---------------------------------------------------------------------------------------
@@ -305,7 +305,9 @@ class JobManager:
             await self._write(str(handle.id), status=JobStatus.QUEUED)
         else:
             await self._write(
-                str(handle.id), status=JobStatus.FAILED, error="interrupted: the library was closed",
+                str(handle.id),
+                status=JobStatus.FAILED,
+                error="interrupted: the library was closed",
                 finished_at=_now(),
             )
         handle.done_event.set()
@@ -314,8 +316,12 @@ class JobManager:
         handle.status = status
         handle.error = error
         handle.finished_at = _now()
-        values: dict[str, Any] = {"status": status, "error": error or None, "finished_at": handle.finished_at,
-                                  "progress": json.dumps(handle.progress.to_dict())}
+        values: dict[str, Any] = {
+            "status": status,
+            "error": error or None,
+            "finished_at": handle.finished_at,
+            "progress": json.dumps(handle.progress.to_dict()),
+        }
         if status is JobStatus.COMPLETED:
             values["state"] = handle.job.serialize()
         await self._write(str(handle.id), **values)
@@ -330,9 +336,7 @@ class JobManager:
         handle.done_event.set()
         self._schedule()
 
-    async def _set_status(
-        self, handle: _Handle, status: JobStatus, event: Callable[..., ev.Event]
-    ) -> None:
+    async def _set_status(self, handle: _Handle, status: JobStatus, event: Callable[..., ev.Event]) -> None:
         handle.status = status
         await self._write(str(handle.id), status=status)
         self._bus.emit(event(library_id=self.library_id, id=handle.id, name=handle.job.NAME))
@@ -342,7 +346,10 @@ class JobManager:
         if state is not None and now - handle.last_checkpoint < CHECKPOINT_INTERVAL:
             return
         handle.last_checkpoint = now
-        values: dict[str, Any] = {"progress": json.dumps(handle.progress.to_dict()), "checkpointed_at": _now()}
+        values: dict[str, Any] = {
+            "progress": json.dumps(handle.progress.to_dict()),
+            "checkpointed_at": _now(),
+        }
         if state is not None:
             values["state"] = state
         await self._write(str(handle.id), **values)

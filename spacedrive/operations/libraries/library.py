@@ -77,7 +77,9 @@ def new_library_config(name: str, description: str = "") -> dict[str, Any]:
 class Library:
     """An open library. Create with ``await Library.open(folder, bus, device)``; ``close()`` when done."""
 
-    def __init__(self, folder: Path, config: dict[str, Any], lock: FileLock, db: Database, bus: EventBus) -> None:
+    def __init__(
+        self, folder: Path, config: dict[str, Any], lock: FileLock, db: Database, bus: EventBus
+    ) -> None:
         self.path = folder
         self._config = config
         self._lock = lock

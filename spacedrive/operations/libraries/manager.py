@@ -7,6 +7,7 @@ remembered in the app config. A library the user closed stays listed but is not 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import logging
 import re
@@ -83,7 +84,7 @@ class LibraryManager:
 
     # ---- queries ---------------------------------------------------------------------------------------
 
-    def open_libraries(self) -> list[Library]:
+    def open_libraries(self) -> builtins.list[Library]:
         return list(self._open.values())
 
     def current(self) -> Library:
@@ -102,8 +103,8 @@ class LibraryManager:
         except KeyError:
             raise LibraryNotFound(f"library {library_id} is not open") from None
 
-    def list(self) -> list[LibraryInfo]:
-        infos: list[LibraryInfo] = []
+    def list(self) -> builtins.list[LibraryInfo]:
+        infos: builtins.list[LibraryInfo] = []
         current = self.current_id()
         for folder in self._discover():
             try:
@@ -130,7 +131,9 @@ class LibraryManager:
     def resolve(self, ref: str) -> LibraryInfo:
         """Find a library by UUID, UUID prefix, name (case-insensitive) or folder path."""
         infos = self.list()
-        by_id = [i for i in infos if str(i.id) == ref.lower() or (len(ref) >= 4 and str(i.id).startswith(ref))]
+        by_id = [
+            i for i in infos if str(i.id) == ref.lower() or (len(ref) >= 4 and str(i.id).startswith(ref))
+        ]
         by_name = [i for i in infos if i.name.casefold() == ref.casefold()]
         by_path = [i for i in infos if Path(i.path) == Path(ref).expanduser().absolute()]
         matches = by_id or by_name or by_path
@@ -145,7 +148,9 @@ class LibraryManager:
     async def create(self, name: str, parent: Path | None = None, description: str = "") -> Library:
         name = name.strip()
         if not name or _UNSAFE_NAME.search(name) or name in (".", ".."):
-            raise InvalidArgument(f"invalid library name {name!r}: use a non-empty name without / \\ : * ? \" < > |")
+            raise InvalidArgument(
+                f'invalid library name {name!r}: use a non-empty name without / \\ : * ? " < > |'
+            )
         if any(i.name.casefold() == name.casefold() for i in self.list()):
             raise LibraryExists(f"a library named {name!r} already exists")
         parent = (parent or self.libraries_dir).expanduser().absolute()
@@ -223,7 +228,9 @@ class LibraryManager:
         try:
             lock.acquire()
         except LockHeld as e:
-            raise LibraryLocked(f"library {info.name!r} is in use by another process ({e.holder}); not deleted") from e
+            raise LibraryLocked(
+                f"library {info.name!r} is in use by another process ({e.holder}); not deleted"
+            ) from e
         try:
             await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, folder)
         finally:
@@ -234,8 +241,8 @@ class LibraryManager:
 
     # ---- internals -------------------------------------------------------------------------------------
 
-    def _discover(self) -> list[Path]:
-        found: list[Path] = []
+    def _discover(self) -> builtins.list[Path]:
+        found: builtins.list[Path] = []
         if self.libraries_dir.is_dir():
             found.extend(sorted(p for p in self.libraries_dir.iterdir() if p.name.endswith(LIBRARY_EXT)))
         for extra in self._config.external_libraries:
@@ -249,15 +256,24 @@ class LibraryManager:
 
     def _problem_info(self, folder: Path, problem: str) -> LibraryInfo:
         return LibraryInfo(
-            id=UUID(int=0), name=folder.name.removesuffix(LIBRARY_EXT), path=str(folder), description="",
-            created_at=0, updated_at=0, is_open=False, is_current=False, problem=problem,
+            id=UUID(int=0),
+            name=folder.name.removesuffix(LIBRARY_EXT),
+            path=str(folder),
+            description="",
+            created_at=0,
+            updated_at=0,
+            is_open=False,
+            is_current=False,
+            problem=problem,
         )
 
     async def _open_folder(self, folder: Path) -> Library:
         library = await Library.open(folder, self._bus, self._device)
         if library.id in self._open:
             await library.close()
-            raise LibraryExists(f"a library with id {library.id} is already open from {self._open[library.id].path}")
+            raise LibraryExists(
+                f"a library with id {library.id} is already open from {self._open[library.id].path}"
+            )
         self._open[library.id] = library
         self._problems.pop(folder, None)
         self._bus.emit(ev.LibraryOpened(id=library.id, name=library.name, path=str(folder)))

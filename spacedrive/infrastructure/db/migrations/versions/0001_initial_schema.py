@@ -302,7 +302,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_entries_metadata_id"), ["metadata_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_entries_metadata_id"))
