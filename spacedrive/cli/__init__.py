@@ -1,0 +1,1 @@
+"""The ``spacedrive`` command: a thin client over the command API (``operations.api``)."""

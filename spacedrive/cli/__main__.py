@@ -1,0 +1,5 @@
+import sys
+
+from spacedrive.cli.main import main
+
+sys.exit(main())
