@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -50,8 +51,11 @@ def ensure_data_dir(path: Path) -> None:
         raise DataDirError(f"cannot create data directory {path}: {e.strerror or e}") from e
     if not path.is_dir():
         raise DataDirError(f"data directory {path} is not a directory")
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise DataDirError(f"data directory {path} is not writable")
+    try:  # a real write: os.access() is fooled by read-only mounts and by root
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise DataDirError(f"data directory {path} is not writable ({e.strerror or e})") from e
 
 
 @dataclass(slots=True)

@@ -302,7 +302,8 @@ class JobManager:
     async def _interrupted(self, handle: _Handle) -> None:
         """The library is closing: keep a resumable job queued for the next open."""
         if handle.job.RESUMABLE:
-            await self._write(str(handle.id), status=JobStatus.QUEUED)
+            status = JobStatus.PAUSED if handle.status is JobStatus.PAUSED else JobStatus.QUEUED
+            await self._write(str(handle.id), status=status, progress=json.dumps(handle.progress.to_dict()))
         else:
             await self._write(
                 str(handle.id),
