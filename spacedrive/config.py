@@ -45,12 +45,12 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None, instance: s
 
 def ensure_data_dir(path: Path) -> None:
     """Create the data dir if needed and prove it is writable, with one clear error if not."""
+    if path.exists() and not path.is_dir():
+        raise DataDirError(f"data directory {path} is not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise DataDirError(f"cannot create data directory {path}: {e.strerror or e}") from e
-    if not path.is_dir():
-        raise DataDirError(f"data directory {path} is not a directory")
+        raise DataDirError(f"data directory {path} cannot be created: {e.strerror or e}") from e
     try:  # a real write: os.access() is fooled by read-only mounts and by root
         with tempfile.TemporaryFile(dir=path):
             pass
