@@ -1,10 +1,11 @@
-"""A real process running a job defined here, for the kill -9 and resume test.
+"""A real process running a job defined here, for the kill -9 and resume tests.
 
 ``python -m tests.e2e.jobrunner DATA_DIR LOG dispatch N``: start a core, queue ``StepJob(N)``, run it.
-``python -m tests.e2e.jobrunner DATA_DIR LOG resume``: start a core (which resumes what was interrupted)
-and wait until no job is left.
+``python -m tests.e2e.jobrunner DATA_DIR LOG resume``: start a core (which resumes what was
+interrupted) and wait until no job is left.
 ``python -m tests.e2e.jobrunner DATA_DIR LOG serve N``: like a daemon (control socket and all) with
-``StepJob(N)`` queued, until ``spacedrive stop``; the CLI drives the job through the socket. Each step appends its number to LOG, so the test sees what ran when.
+``StepJob(N)`` queued, until ``spacedrive stop``; the CLI drives the job through the socket.
+Each step appends "PID STEP" to LOG, so the test sees what ran, and in which process.
 """
 
 from __future__ import annotations
@@ -32,12 +33,16 @@ class StepJob(Job):
         while self.done < self.total:
             await ctx.check_interrupt()
             step = self.done + 1
-            with open(self.log, "a") as f:
-                f.write(f"{os.getpid()} {step}\n")
+            await asyncio.to_thread(_append, self.log, f"{os.getpid()} {step}\n")
             self.done = step
             ctx.progress(self.done, self.total)
             await ctx.checkpoint()
             await asyncio.sleep(0.01)
+
+
+def _append(path: str, line: str) -> None:
+    with open(path, "a") as f:
+        f.write(line)
 
 
 async def main(data_dir: str, log: str, mode: str, total: int) -> int:
