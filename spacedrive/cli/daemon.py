@@ -15,11 +15,9 @@ from pathlib import Path
 import psutil
 
 from spacedrive.cli.output import Output, table, when
-from spacedrive.core import Core
 from spacedrive.errors import DaemonError
 from spacedrive.infrastructure.ipc import registry
 from spacedrive.infrastructure.ipc.client import SocketClient
-from spacedrive.infrastructure.ipc.server import ControlServer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +31,9 @@ async def run_foreground(data_dir: Path, instance: str | None) -> int:
     other = registry.find_server(data_dir)
     if other is not None:
         raise DaemonError(f"{data_dir} is already served by {other.kind} (pid {other.pid})")
+    from spacedrive.core import Core
+    from spacedrive.infrastructure.ipc.server import ControlServer
+
     core = Core(data_dir, mode="daemon")
     await core.start()
     server = ControlServer(core, kind="daemon", instance=instance)

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from spacedrive.core import Core
 from spacedrive.infrastructure.ipc import registry
 from spacedrive.infrastructure.ipc.client import Client, LocalClient, SocketClient
 
@@ -26,6 +25,8 @@ async def connect(data_dir: Path) -> AsyncIterator[Client]:
         finally:
             await client.close()
         return
+    from spacedrive.core import Core  # imported only here: SQLAlchemy is slow to import
+
     core = Core(data_dir, mode="embedded")
     await core.start()
     try:
