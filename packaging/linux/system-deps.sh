@@ -10,8 +10,8 @@ libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1"
 
 missing=""
 for p in $PKGS; do
-    # A python3-venv from pyenv or a distribution python that already has ensurepip is fine.
-    if [ "$p" = python3-venv ] && python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then continue; fi
+    # Debian's own python3 needs python3-venv to create .venv; another python3 (pyenv, a build) has it.
+    if [ "$p" = python3-venv ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then continue; fi
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     case "$status" in *"install ok installed"*) ;; *) missing="$missing $p" ;; esac
 done
