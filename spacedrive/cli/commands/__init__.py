@@ -1,0 +1,1 @@
+"""Command groups of the ``spacedrive`` CLI, one module each (the spec's "handlers")."""
