@@ -166,6 +166,30 @@ class JobCancelled(Event):
     name: str
 
 
+
+@dataclass(frozen=True, slots=True)
+class VolumeAdded(Event):
+    fingerprint: str
+    name: str
+    mount_point: str
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeRemoved(Event):
+    fingerprint: str
+    name: str
+    mount_point: str
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeUpdated(Event):
+    """Capacity, free space or read-only state of a mounted volume changed noticeably."""
+
+    fingerprint: str
+    name: str
+    mount_point: str
+
+
 #: Every event class by name. (Slotted dataclasses are new classes, so this is built after them.)
 EVENT_TYPES: dict[str, type[Event]] = {
     name: obj
