@@ -10,7 +10,9 @@ from spacedrive.domain import events as ev
 from spacedrive.domain.device import Device
 from spacedrive.infrastructure.device import load_or_create_device
 from spacedrive.infrastructure.events import EventBus
+from spacedrive.infrastructure.fs.volumes import VolumeManager
 from spacedrive.operations.libraries import Library, LibraryManager
+from spacedrive.operations.volumes import VolumeRecorder
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,8 @@ class Core:
         #: Who runs this core: "embedded" (a CLI command), "daemon" or "gui"; shown by `status`.
         self.mode = mode
         self.bus = EventBus()
+        self.volumes = VolumeManager(self.bus)
+        self._volume_recorder: VolumeRecorder | None = None
         self._started = False
         self.config: AppConfig
         self.device: Device
@@ -45,6 +49,9 @@ class Core:
         self.device = load_or_create_device(self.data_dir)
         self.libraries = LibraryManager(self.data_dir, self.config, self.bus, self.device)
         await self.libraries.start()
+        await self.volumes.start()
+        self._volume_recorder = VolumeRecorder(self.bus, self.volumes, self.libraries, self.device)
+        await self._volume_recorder.start()
         self._started = True
         if ensure_default_library and not self.libraries.list():
             await self.libraries.create(DEFAULT_LIBRARY_NAME)
@@ -56,6 +63,9 @@ class Core:
             return
         self._started = False
         self.bus.emit(ev.CoreShutdown(device_id=self.device.id))
+        if self._volume_recorder is not None:
+            await self._volume_recorder.stop()
+        await self.volumes.stop()
         await self.libraries.stop()
         self.bus.close()
         log.info("core stopped")

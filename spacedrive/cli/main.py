@@ -11,7 +11,7 @@ from types import ModuleType
 
 from spacedrive import __version__
 from spacedrive.cli import daemon
-from spacedrive.cli.commands import job, library
+from spacedrive.cli.commands import job, library, volume
 from spacedrive.cli.output import Output, print_fields
 from spacedrive.cli.session import connect
 from spacedrive.config import resolve_data_dir
@@ -19,7 +19,7 @@ from spacedrive.errors import SpacedriveError
 from spacedrive.infrastructure.ipc.client import Client
 
 #: Command groups, each a module with ``register(subparsers)`` and ``async run(args, client, out)``.
-COMMAND_MODULES: dict[str, ModuleType] = {"library": library, "job": job}
+COMMAND_MODULES: dict[str, ModuleType] = {"library": library, "job": job, "volume": volume}
 
 
 def build_parser() -> argparse.ArgumentParser:

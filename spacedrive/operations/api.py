@@ -204,3 +204,6 @@ async def job_resume(core: Core, params: Params) -> Any:
 async def job_cancel(core: Core, params: Params) -> Any:
     jobs, job_id = await _find_job(core, _req(params, "id"))
     return (await jobs.cancel(job_id)).to_dict()
+
+
+from spacedrive.operations import volumes as _volumes  # noqa: E402,F401  (registers volume.*)
