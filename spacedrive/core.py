@@ -26,10 +26,13 @@ class Core:
     the daemon and the CLI).
     """
 
-    def __init__(self, data_dir: str | Path, mode: str = "embedded") -> None:
+    def __init__(self, data_dir: str | Path, mode: str = "embedded", background: bool | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         #: Who runs this core: "embedded" (a CLI command), "daemon" or "gui"; shown by `status`.
         self.mode = mode
+        #: Run jobs and watch locations. Off by default only for one-shot CLI commands ("embedded"),
+        #: which leave queued work to the daemon or window (or run it when they wait for it).
+        self.background = mode != "embedded" if background is None else background
         self.bus = EventBus()
         self.volumes = VolumeManager(self.bus)
         self._volume_recorder: VolumeRecorder | None = None
@@ -47,7 +50,7 @@ class Core:
         ensure_data_dir(self.data_dir)
         self.config = AppConfig.load(self.data_dir)
         self.device = load_or_create_device(self.data_dir)
-        self.libraries = LibraryManager(self.data_dir, self.config, self.bus, self.device)
+        self.libraries = LibraryManager(self.data_dir, self.config, self.bus, self.device, self.background)
         await self.libraries.start()
         await self.volumes.start()
         self._volume_recorder = VolumeRecorder(self.bus, self.volumes, self.libraries, self.device)

@@ -166,7 +166,6 @@ class JobCancelled(Event):
     name: str
 
 
-
 @dataclass(frozen=True, slots=True)
 class VolumeAdded(Event):
     fingerprint: str
@@ -188,6 +187,45 @@ class VolumeUpdated(Event):
     fingerprint: str
     name: str
     mount_point: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocationAdded(Event):
+    library_id: UUID
+    id: int
+    name: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocationRemoved(Event):
+    library_id: UUID
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocationUpdated(Event):
+    """Scan state, totals, name or rules of a location changed."""
+
+    library_id: UUID
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntriesChanged(Event):
+    """Entries under a folder of a location changed (coalesced: one event per folder and burst).
+
+    ``relative_path`` is the folder whose listing changed, as exact text (``os.fsencode`` gives the bytes).
+    """
+
+    library_id: UUID
+    location_id: int
+    relative_path: str
+    created: int
+    modified: int
+    deleted: int
+    moved: int
 
 
 #: Every event class by name. (Slotted dataclasses are new classes, so this is built after them.)

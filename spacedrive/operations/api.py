@@ -206,4 +206,6 @@ async def job_cancel(core: Core, params: Params) -> Any:
     return (await jobs.cancel(job_id)).to_dict()
 
 
+from spacedrive.operations import listing as _listing  # noqa: E402,F401  (registers ls)
+from spacedrive.operations import locations as _locations  # noqa: E402,F401  (registers location.*)
 from spacedrive.operations import volumes as _volumes  # noqa: E402,F401  (registers volume.*)

@@ -19,7 +19,7 @@ def _private_runtime_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
 
 @pytest.fixture
 async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    c = Core(tmp_path / "data")
+    c = Core(tmp_path / "data", background=True)
     await c.start(ensure_default_library=True)
     try:
         yield c

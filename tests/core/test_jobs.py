@@ -101,12 +101,12 @@ async def test_failure_is_recorded_with_its_reason(core: Core) -> None:
 
 
 async def test_closing_the_library_keeps_a_resumable_job_for_next_time(tmp_path: Path) -> None:
-    core = Core(tmp_path / "d")
+    core = Core(tmp_path / "d", background=True)
     await core.start(ensure_default_library=True)
     job_id = await core.current_library().jobs.dispatch(CountJob(total=100, delay=0.01))
     await asyncio.sleep(0.4)
     await core.stop()
-    core = Core(tmp_path / "d")
+    core = Core(tmp_path / "d", background=True)
     await core.start()
     try:
         jobs = core.current_library().jobs
@@ -139,7 +139,7 @@ def _insert_job(db: Path, name: str, status: str, state: dict[str, object]) -> s
 
 
 async def test_after_a_crash_jobs_resume_or_fail_with_a_reason(tmp_path: Path) -> None:
-    core = Core(tmp_path / "d")
+    core = Core(tmp_path / "d", background=True)
     await core.start(ensure_default_library=True)
     db = core.current_library().path / "database.db"
     await core.stop()
@@ -148,7 +148,7 @@ async def test_after_a_crash_jobs_resume_or_fail_with_a_reason(tmp_path: Path) -
     oneshot = _insert_job(db, "test.oneshot", "running", {"delay": 1.0})
     unknown = _insert_job(db, "plugin.gone", "queued", {})
     assert OneShotJob.RESUMABLE is False
-    core = Core(tmp_path / "d")
+    core = Core(tmp_path / "d", background=True)
     await core.start()
     try:
         jobs = core.current_library().jobs
@@ -163,7 +163,7 @@ async def test_after_a_crash_jobs_resume_or_fail_with_a_reason(tmp_path: Path) -
 
 
 async def test_paused_job_stays_paused_across_restarts(tmp_path: Path) -> None:
-    core = Core(tmp_path / "d")
+    core = Core(tmp_path / "d", background=True)
     await core.start(ensure_default_library=True)
     jobs = core.current_library().jobs
     job_id = await jobs.dispatch(CountJob(total=1000, delay=0.01))
@@ -171,7 +171,7 @@ async def test_paused_job_stays_paused_across_restarts(tmp_path: Path) -> None:
     await jobs.pause(job_id)
     await asyncio.sleep(0.1)
     await core.stop()
-    core = Core(tmp_path / "d")
+    core = Core(tmp_path / "d", background=True)
     await core.start()
     try:
         jobs = core.current_library().jobs

@@ -46,7 +46,7 @@ def _append(path: str, line: str) -> None:
 
 
 async def main(data_dir: str, log: str, mode: str, total: int) -> int:
-    core = Core(Path(data_dir))
+    core = Core(Path(data_dir), background=True)
     await core.start(ensure_default_library=True)
     try:
         jobs = core.current_library().jobs

@@ -1,9 +1,13 @@
 """SQLAlchemy 2 models of a library database (spec: database.md; DESIGN.md section 4).
 
-Times are integer Unix seconds. UUIDs are 16-byte blobs. Entries use materialized paths:
-``relative_path`` is the parent folder inside the location ('' at its root), ``name`` the stem and
-``extension`` the suffix without its dot; ``location_id`` NULL marks a loose entry (an ephemeral file
-that carries tags or notes).
+Times are integer Unix seconds, except the file times of entries, which are nanoseconds (change
+detection must see two writes in the same second). UUIDs are 16-byte blobs.
+
+Entries use materialized paths: ``relative_path`` is the parent folder inside the location (b'' at its
+root, components joined by b'/'), ``name`` the stem and ``extension`` the suffix without its dot. All
+three are the file system's raw bytes (BLOB), so names that are not UTF-8, or NFC/NFD twins, are kept
+exactly and stay distinct; display code decodes them. ``location_id`` NULL marks a loose entry (an
+ephemeral file that carries tags or notes).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ class LocationRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
-    path: Mapped[str] = mapped_column(Text)
+    path: Mapped[bytes] = mapped_column(LargeBinary)  # absolute, raw bytes
     name: Mapped[str | None] = mapped_column(Text)
     index_mode: Mapped[str] = mapped_column(String(16), default="shallow")
     scan_state: Mapped[str] = mapped_column(String(16), default="pending")
@@ -111,15 +115,16 @@ class UserMetadataRow(Base):
 class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
+        # Also serves listings of a folder: (location_id, relative_path) is its prefix.
         UniqueConstraint("location_id", "relative_path", "name", "extension"),
-        Index("ix_entries_location_parent", "location_id", "relative_path"),
+        Index("ix_entries_location_inode", "location_id", "inode"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
-    relative_path: Mapped[str] = mapped_column(Text, default="")
-    name: Mapped[str] = mapped_column(Text)
-    extension: Mapped[str] = mapped_column(Text, default="")
+    relative_path: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    name: Mapped[bytes] = mapped_column(LargeBinary)
+    extension: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     kind: Mapped[int] = mapped_column(Integer)  # 0 file, 1 directory, 2 symlink, 3 other
     metadata_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_metadata.id", ondelete="SET NULL"), index=True

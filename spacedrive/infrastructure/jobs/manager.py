@@ -85,6 +85,7 @@ class JobManager:
         bus: EventBus,
         services: dict[str, Any] | None = None,
         concurrency: int = 2,
+        run_jobs: bool = True,
     ) -> None:
         self.library_id = library_id
         self._db = db
@@ -93,6 +94,8 @@ class JobManager:
         self._concurrency = concurrency
         self._handles: dict[UUID, _Handle] = {}
         self._closing = False
+        #: False in short-lived CLI processes: jobs are queued and kept, and run where Spacedrive runs.
+        self.run_jobs = run_jobs
 
     # ---- lifecycle -------------------------------------------------------------------------------------
 
@@ -242,6 +245,25 @@ class JobManager:
             jobs = [j for j in jobs if j.status is status]
         return jobs[:limit]
 
+    async def job_state(self, job_id: UUID) -> Job | None:
+        """The job object (its dataclass state) of a live job, or as last checkpointed."""
+        handle = self._handles.get(job_id)
+        if handle is not None:
+            return handle.job
+        async with self._db.read() as session:
+            row = await session.get(JobRow, str(job_id))
+        if row is None or row.state is None:
+            return None
+        try:
+            return job_class(row.name).deserialize(row.state)
+        except Exception:
+            return None
+
+    def start_running(self) -> None:
+        """Run queued jobs from now on (a CLI command that waits for its job)."""
+        self.run_jobs = True
+        self._schedule()
+
     def active_count(self) -> int:
         return sum(1 for h in self._handles.values() if h.status is JobStatus.RUNNING)
 
@@ -269,7 +291,7 @@ class JobManager:
         )
 
     def _schedule(self) -> None:
-        if self._closing:
+        if self._closing or not self.run_jobs:
             return
         running = sum(1 for h in self._handles.values() if h.task is not None and not h.task.done())
         waiting = sorted(

@@ -29,6 +29,7 @@ from spacedrive.infrastructure.events import EventBus
 from spacedrive.infrastructure.fs.atomic import write_json_atomic
 from spacedrive.infrastructure.fs.lock import FileLock, LockHeld
 from spacedrive.infrastructure.jobs.manager import JobManager
+from spacedrive.operations.indexing.watcher import LocationWatcher
 
 LIBRARY_EXT = ".sdlibrary"
 CONFIG_FILE = "library.json"
@@ -78,18 +79,29 @@ class Library:
     """An open library. Create with ``await Library.open(folder, bus, device)``; ``close()`` when done."""
 
     def __init__(
-        self, folder: Path, config: dict[str, Any], lock: FileLock, db: Database, bus: EventBus
+        self,
+        folder: Path,
+        config: dict[str, Any],
+        lock: FileLock,
+        db: Database,
+        bus: EventBus,
+        device: Device,
+        background: bool = True,
     ) -> None:
         self.path = folder
+        self.device_id = device.id
         self._config = config
         self._lock = lock
         self.db = db
         self.bus = bus
-        self.jobs = JobManager(self.id, db, bus, services={"library": self})
+        self.jobs = JobManager(self.id, db, bus, services={"library": self}, run_jobs=background)
+        self.watcher = LocationWatcher(self)
+        self.watcher.enabled = background
         self.closed = False
 
     @classmethod
-    async def open(cls, folder: Path, bus: EventBus, device: Device) -> Library:
+    async def open(cls, folder: Path, bus: EventBus, device: Device, background: bool = True) -> Library:
+        """Open ``folder``. ``background``: run queued jobs and watch locations (daemon, GUI)."""
         folder = folder.absolute()
         read_library_config(folder)  # fail early with a clear message, before taking the lock
         lock = FileLock(folder / LOCK_FILE)
@@ -109,10 +121,11 @@ class Library:
         except BaseException:
             lock.release()
             raise
-        library = cls(folder, config, lock, db, bus)
+        library = cls(folder, config, lock, db, bus, device, background)
         try:
             await library._register_device(device)
             await library.jobs.start()
+            await library.watcher.start()
         except BaseException:
             await library.close()
             raise
@@ -137,6 +150,15 @@ class Library:
     @property
     def thumbnails_dir(self) -> Path:
         return self.path / "thumbnails"
+
+    def watched_location_ids(self) -> set[int]:
+        return self.watcher.watched_ids()
+
+    async def start_watching(self, location_id: int) -> None:
+        await self.watcher.watch(location_id)
+
+    async def stop_watching(self, location_id: int) -> None:
+        await self.watcher.unwatch(location_id)
 
     async def rename(self, name: str) -> None:
         self._config = {**self._config, "name": name, "updated_at": int(time.time())}
@@ -180,6 +202,7 @@ class Library:
             return
         self.closed = True
         try:
+            await self.watcher.stop()
             await self.jobs.shutdown()
         finally:
             try:

@@ -47,7 +47,11 @@ _UNSAFE_NAME = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
 
 
 class LibraryManager:
-    def __init__(self, data_dir: Path, config: AppConfig, bus: EventBus, device: Device) -> None:
+    def __init__(
+        self, data_dir: Path, config: AppConfig, bus: EventBus, device: Device, background: bool = True
+    ) -> None:
+        #: Open libraries run their jobs and watch their locations (False for one-shot CLI commands).
+        self.background = background
         self.libraries_dir = data_dir / "libraries"
         self._config = config
         self._bus = bus
@@ -268,7 +272,7 @@ class LibraryManager:
         )
 
     async def _open_folder(self, folder: Path) -> Library:
-        library = await Library.open(folder, self._bus, self._device)
+        library = await Library.open(folder, self._bus, self._device, self.background)
         if library.id in self._open:
             await library.close()
             raise LibraryExists(

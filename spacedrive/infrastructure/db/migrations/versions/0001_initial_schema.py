@@ -165,7 +165,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("uuid", sa.LargeBinary(length=16), nullable=False),
         sa.Column("device_id", sa.Integer(), nullable=False),
-        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("path", sa.LargeBinary(), nullable=False),
         sa.Column("name", sa.Text(), nullable=True),
         sa.Column("index_mode", sa.String(length=16), nullable=False),
         sa.Column("scan_state", sa.String(length=16), nullable=False),
@@ -251,9 +251,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("uuid", sa.LargeBinary(length=16), nullable=False),
         sa.Column("location_id", sa.Integer(), nullable=True),
-        sa.Column("relative_path", sa.Text(), nullable=False),
-        sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("extension", sa.Text(), nullable=False),
+        sa.Column("relative_path", sa.LargeBinary(), nullable=False),
+        sa.Column("name", sa.LargeBinary(), nullable=False),
+        sa.Column("extension", sa.LargeBinary(), nullable=False),
         sa.Column("kind", sa.Integer(), nullable=False),
         sa.Column("metadata_id", sa.Integer(), nullable=True),
         sa.Column("content_id", sa.Integer(), nullable=True),
@@ -298,14 +298,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_entries_content_id"), ["content_id"], unique=False)
-        batch_op.create_index("ix_entries_location_parent", ["location_id", "relative_path"], unique=False)
+        batch_op.create_index("ix_entries_location_inode", ["location_id", "inode"], unique=False)
         batch_op.create_index(batch_op.f("ix_entries_metadata_id"), ["metadata_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_entries_metadata_id"))
-        batch_op.drop_index("ix_entries_location_parent")
+        batch_op.drop_index("ix_entries_location_inode")
         batch_op.drop_index(batch_op.f("ix_entries_content_id"))
 
     op.drop_table("entries")

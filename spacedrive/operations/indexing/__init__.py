@@ -1,0 +1,1 @@
+"""Indexing: walking locations into the library, keeping them true, and content identification."""

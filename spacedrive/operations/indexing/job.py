@@ -1,0 +1,154 @@
+"""IndexerJob: discovery and processing, aggregation, content identification (spec: indexing.md).
+
+Phases, each resumable:
+
+1. **discovery + processing**: the walker process streams rows; a first scan inserts them straight
+   away, a rescan stages them and applies a set-based diff (see ``store``). Interrupted here, the job
+   walks again on resume; the diff makes the second pass converge to the same result.
+2. **aggregation**: folder sizes and counts come from the walk itself; this phase writes the
+   location's totals and scan state.
+3. **content** (``content`` and ``deep`` modes): files without a content id are hashed (sampled
+   BLAKE3, DESIGN.md section 5) on all cores in batches, grouped into content identities with their
+   kind (extension plus magic bytes). The checkpoint is the last entry id done.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacedrive.domain import events as ev
+from spacedrive.domain.location import IndexMode
+from spacedrive.infrastructure.jobs import Job, JobContext
+from spacedrive.operations.indexing import content, store
+from spacedrive.operations.indexing.rules import IndexerRules
+from spacedrive.operations.indexing.stream import stream_walk
+from spacedrive.operations.indexing.walker import WalkStats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexerJob(Job):
+    NAME = "indexer"
+    PRIORITY = 5
+
+    location_id: int
+    path: bytes
+    location_name: str = ""
+    mode: str = IndexMode.SHALLOW.value
+    force: bool = False
+    phase: str = "discovery"
+    content_after_id: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return f"Indexing {self.location_name or os.fsdecode(self.path)}"
+
+    async def run(self, ctx: JobContext) -> None:
+        library = ctx.library
+        if self.phase == "discovery":
+            await self._discover(ctx, library)
+            self.phase = "aggregation"
+            await ctx.checkpoint()
+        if self.phase == "aggregation":
+            await self._aggregate(ctx, library)
+            self.phase = "content" if self.mode != IndexMode.SHALLOW.value else "done"
+            await ctx.checkpoint()
+        if self.phase == "content":
+            await self._content(ctx, library)
+            self.phase = "done"
+            await ctx.checkpoint()
+
+    async def _discover(self, ctx: JobContext, library: Any) -> None:
+        import spacedrive.operations.locations as locations
+
+        await locations.set_scan_state(library, self.location_id, "scanning")
+        rules = IndexerRules.from_dict(await locations.get_rules(library, self.location_id))
+        now = time.time_ns()
+        first_scan = await store.count_entries(library.db, self.location_id) == 0
+        if not first_scan:
+            await store.reset_staging(library.db)
+        seen = 0
+        bytes_seen = 0
+        walk_stats = WalkStats()
+        async for item in stream_walk(self.path, rules):
+            if isinstance(item, WalkStats):
+                walk_stats = item
+                break
+            await ctx.check_interrupt()
+            if first_scan:
+                await store.insert_rows(library.db, self.location_id, item, now)
+            else:
+                await store.stage_rows(library.db, item)
+            seen += len(item)
+            bytes_seen += sum(r[5] for r in item)
+            ctx.progress(seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen)
+        result = store.ApplyResult(inserted=seen) if first_scan else None
+        if not first_scan:
+            ctx.progress(seen, seen, phase="processing", message="comparing with the index")
+            result = await store.apply_staging(library.db, self.location_id, now, force=self.force)
+        assert result is not None
+        self.stats = {
+            "entries": seen,
+            "files": walk_stats.files,
+            "dirs": walk_stats.dirs,
+            "bytes": walk_stats.bytes,
+            "skipped": walk_stats.skipped,
+            "warnings": walk_stats.warnings[:100],
+            "warning_count": len(walk_stats.warnings),
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "moved": result.moved,
+            "deleted": result.deleted,
+        }
+        for warning in walk_stats.warnings[:20]:
+            log.warning("%s", warning)
+        if result.inserted or result.updated or result.moved or result.deleted:
+            ctx.services["bus"].emit(
+                ev.EntriesChanged(
+                    library_id=library.id,
+                    location_id=self.location_id,
+                    relative_path="",
+                    created=result.inserted,
+                    modified=result.updated,
+                    deleted=result.deleted,
+                    moved=result.moved,
+                )
+            )
+
+    async def _aggregate(self, ctx: JobContext, library: Any) -> None:
+        import spacedrive.operations.locations as locations
+
+        ctx.progress(0, 1, phase="aggregation")
+        files, size = await store.location_totals(library.db, self.location_id)
+        warnings = int(self.stats.get("warning_count", 0))
+        error = f"{warnings} folder(s) could not be read" if warnings else None
+        await locations.finish_scan(library, self.location_id, files, size, error)
+        ctx.progress(1, 1, phase="aggregation")
+
+    async def _content(self, ctx: JobContext, library: Any) -> None:
+        total = await content.pending_count(library.db, self.location_id)
+        done = 0
+        bytes_done = 0
+        async with content.ContentIdentifier(library.db, self.location_id, self.path) as identifier:
+            while True:
+                await ctx.check_interrupt()
+                batch = await identifier.next_batch(self.content_after_id)
+                if not batch:
+                    break
+                bytes_done += await identifier.identify(batch)
+                done += len(batch)
+                self.content_after_id = batch[-1][0]
+                ctx.progress(
+                    done,
+                    max(total, done),
+                    phase="content",
+                    message="content identification",
+                    bytes_completed=bytes_done,
+                )
+                await ctx.checkpoint()
+        await content.drop_orphan_identities(library.db)

@@ -1,0 +1,265 @@
+"""The indexer's SQL: bulk inserts and the set-based diff of a scan against the entries table.
+
+Bulk paths bypass the ORM: tuples go straight to the driver's ``executemany``. A first scan inserts
+rows directly. A rescan loads what it walked into a staging table and lets SQLite compare: moved
+entries (same inode under a new name) keep their row, UUID, tags and notes; changed ones are updated
+(and lose a content id that no longer matches); new ones are inserted; vanished ones deleted. Memory
+stays flat whatever the size of the location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from spacedrive.infrastructure.db.database import Database
+from spacedrive.operations.indexing.walker import ROW_COLUMNS, Row
+
+_COLS = ", ".join(ROW_COLUMNS)
+_MARKS = ", ".join("?" for _ in ROW_COLUMNS)
+_KEY = "s.relative_path = e.relative_path AND s.name = e.name AND s.extension = e.extension"
+
+
+@dataclass
+class ApplyResult:
+    inserted: int = 0
+    updated: int = 0
+    moved: int = 0
+    deleted: int = 0
+
+    def add(self, other: ApplyResult) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.moved += other.moved
+        self.deleted += other.deleted
+
+
+async def _raw(conn: AsyncConnection) -> Any:
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection  # the aiosqlite connection
+
+
+async def count_entries(db: Database, location_id: int) -> int:
+    async with db.read() as session:
+        conn = await session.connection()
+        result = await conn.exec_driver_sql(
+            "SELECT count(*) FROM entries WHERE location_id = ?", (location_id,)
+        )
+        return int(result.scalar_one())
+
+
+async def insert_rows(db: Database, location_id: int, rows: list[Row], indexed_at: int) -> int:
+    """A first scan's batch: straight into entries."""
+    sql = (
+        f"INSERT INTO entries (location_id, indexed_at, {_COLS}) "
+        f"VALUES ({int(location_id)}, {int(indexed_at)}, {_MARKS})"
+    )
+    async with db.write() as session:
+        driver = await _raw(await session.connection())
+        await driver.executemany(sql, rows)
+    return len(rows)
+
+
+async def reset_staging(db: Database) -> None:
+    """(Re)create the staging table on the write connection (a TEMP table: gone if the process dies)."""
+    async with db.write() as session:
+        driver = await _raw(await session.connection())
+        await driver.execute("DROP TABLE IF EXISTS temp.scan_staging")
+        await driver.execute(
+            "CREATE TEMP TABLE scan_staging (uuid BLOB, relative_path BLOB, name BLOB, extension BLOB, "
+            "kind INT, size INT, aggregate_size INT, child_count INT, file_count INT, inode INT, "
+            "permissions INT, hidden INT, created_at INT, modified_at INT, accessed_at INT, "
+            "agg_known INT NOT NULL DEFAULT 1)"
+        )
+
+
+async def stage_rows(db: Database, rows: list[Row], aggregates_known: bool = True) -> None:
+    """Stage walked rows. A one-level listing does not know its sub-folders' sizes: those keep theirs."""
+    known = 1 if aggregates_known else 0
+    async with db.write() as session:
+        driver = await _raw(await session.connection())
+        await driver.executemany(
+            f"INSERT INTO temp.scan_staging ({_COLS}, agg_known) VALUES ({_MARKS}, {known})", rows
+        )
+
+
+#: A part of a location a partial scan answers for: (relative path of a folder, recursive?).
+Scope = tuple[bytes, bool]
+
+
+def _scope_clause(scopes: list[Scope] | None) -> tuple[str, tuple[Any, ...]]:
+    """SQL limiting entries to the scanned scopes (None: the whole location).
+
+    A folder's scope covers its children; a recursive one also everything deeper (a blob range:
+    "path/" up to "path0", '0' being the byte after '/').
+    """
+    if scopes is None:
+        return "", ()
+    parts: list[str] = []
+    args: list[Any] = []
+    for path, recursive in scopes:
+        if recursive and not path:
+            return "", ()
+        if recursive:
+            parts.append("e.relative_path = ? OR (e.relative_path >= ? AND e.relative_path < ?)")
+            args += [path, path + b"/", path + b"0"]
+        else:
+            parts.append("e.relative_path = ?")
+            args.append(path)
+    return " AND (" + " OR ".join(f"({p})" for p in parts) + ")", tuple(args)
+
+
+async def apply_staging(
+    db: Database, location_id: int, indexed_at: int, scopes: list[Scope] | None = None, force: bool = False
+) -> ApplyResult:
+    """Make the location's entries (within ``scopes``) equal to what was staged, in one transaction."""
+    loc = int(location_id)
+    where_scope, scope_args = _scope_clause(scopes)
+    result = ApplyResult()
+    async with db.write() as session:
+        d = await _raw(await session.connection())
+        await d.execute("CREATE INDEX temp.ix_staging_key ON scan_staging (relative_path, name, extension)")
+        await d.execute("CREATE INDEX temp.ix_staging_inode ON scan_staging (inode)")
+        # 1. Moves: an entry whose key vanished, and whose inode (plus size and mtime for files)
+        #    reappears under a key that is new. Each side is used once.
+        await d.execute("DROP TABLE IF EXISTS temp.scan_moves")
+        await d.execute("CREATE TEMP TABLE scan_moves (entry_id INTEGER UNIQUE, srow INTEGER UNIQUE)")
+        await d.execute(
+            f"""INSERT OR IGNORE INTO temp.scan_moves (entry_id, srow)
+            SELECT e.id, s.rowid FROM entries e JOIN temp.scan_staging s
+              ON s.inode = e.inode AND s.kind = e.kind
+             AND (e.kind = 1 OR (s.size = e.size AND s.modified_at = e.modified_at))
+            WHERE e.location_id = {loc}{where_scope}
+              AND NOT EXISTS (SELECT 1 FROM temp.scan_staging k WHERE k.relative_path = e.relative_path
+                              AND k.name = e.name AND k.extension = e.extension)
+              AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.location_id = {loc}
+                              AND x.relative_path = s.relative_path AND x.name = s.name
+                              AND x.extension = s.extension)
+            ORDER BY e.id""",
+            scope_args,
+        )
+        cur = await d.execute("SELECT count(*) FROM temp.scan_moves")
+        moved_row = await cur.fetchone()
+        result.moved = int(moved_row[0]) if moved_row else 0
+        if result.moved:
+            # Park moved rows on unique placeholder paths first, so swaps never collide on the key.
+            await d.execute(
+                "UPDATE entries SET relative_path = X'00' || uuid "
+                "WHERE id IN (SELECT entry_id FROM temp.scan_moves)"
+            )
+            await d.execute(
+                f"""UPDATE entries SET relative_path = s.relative_path, name = s.name,
+                    extension = s.extension, size = s.size,
+                    aggregate_size = CASE WHEN s.agg_known THEN s.aggregate_size
+                                     ELSE entries.aggregate_size END,
+                    child_count = CASE WHEN s.agg_known THEN s.child_count ELSE entries.child_count END,
+                    file_count = CASE WHEN s.agg_known THEN s.file_count ELSE entries.file_count END,
+                    inode = s.inode,
+                    permissions = s.permissions, hidden = s.hidden, created_at = s.created_at,
+                    modified_at = s.modified_at, accessed_at = s.accessed_at, indexed_at = {int(indexed_at)}
+                FROM temp.scan_moves m JOIN temp.scan_staging s ON s.rowid = m.srow
+                WHERE entries.id = m.entry_id"""
+            )
+        # 2. Changed in place. atime is not a change. A new size or mtime invalidates the content id.
+        changed = (
+            ""
+            if force
+            else (
+                " AND (e.size != s.size OR e.modified_at != s.modified_at OR e.inode IS NOT s.inode"
+                " OR e.kind != s.kind OR e.permissions IS NOT s.permissions OR e.hidden != s.hidden"
+                " OR (s.agg_known AND (e.aggregate_size != s.aggregate_size OR e.child_count != s.child_count"
+                " OR e.file_count != s.file_count)))"
+            )
+        )
+        content = (
+            "NULL"
+            if force
+            else (
+                "CASE WHEN e.size != s.size OR e.modified_at != s.modified_at OR e.kind != s.kind "
+                "THEN NULL ELSE e.content_id END"
+            )
+        )
+        cur = await d.execute(
+            f"""UPDATE entries AS e SET kind = s.kind, size = s.size,
+                aggregate_size = CASE WHEN s.agg_known THEN s.aggregate_size ELSE e.aggregate_size END,
+                child_count = CASE WHEN s.agg_known THEN s.child_count ELSE e.child_count END,
+                file_count = CASE WHEN s.agg_known THEN s.file_count ELSE e.file_count END,
+                inode = s.inode,
+                permissions = s.permissions, hidden = s.hidden, created_at = s.created_at,
+                modified_at = s.modified_at, accessed_at = s.accessed_at, indexed_at = {int(indexed_at)},
+                content_id = {content}
+            FROM temp.scan_staging s
+            WHERE e.location_id = {loc} AND {_KEY}{changed}"""
+        )
+        result.updated = max(cur.rowcount, 0) - (result.moved if force else 0)
+        # 3. New.
+        cur = await d.execute(
+            f"""INSERT INTO entries (location_id, indexed_at, {_COLS})
+            SELECT {loc}, {int(indexed_at)}, {", ".join("s." + c for c in ROW_COLUMNS)}
+            FROM temp.scan_staging s
+            WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.location_id = {loc} AND {_KEY})
+            ORDER BY s.rowid"""
+        )
+        result.inserted = max(cur.rowcount, 0)
+        # 4. Gone.
+        cur = await d.execute(
+            f"""DELETE FROM entries WHERE id IN (
+                SELECT e.id FROM entries e WHERE e.location_id = {loc}{where_scope}
+                AND NOT EXISTS (SELECT 1 FROM temp.scan_staging s WHERE {_KEY}))""",
+            scope_args,
+        )
+        result.deleted = max(cur.rowcount, 0)
+        await d.execute("DROP TABLE temp.scan_moves")
+        await d.execute("DROP TABLE temp.scan_staging")
+    return result
+
+
+async def location_totals(db: Database, location_id: int) -> tuple[int, int]:
+    """(files, bytes) of regular files in the location."""
+    async with db.read() as session:
+        conn = await session.connection()
+        result = await conn.exec_driver_sql(
+            "SELECT count(*), coalesce(sum(size), 0) FROM entries WHERE location_id = ? AND kind = 0",
+            (location_id,),
+        )
+        files, size = cast(tuple[int, int], tuple(result.one()))
+        return int(files), int(size)
+
+
+async def refresh_ancestor_aggregates(db: Database, location_id: int, relative_path: bytes) -> None:
+    """Recompute size and file counts of the folders above a changed folder, up to the location root."""
+    parts = relative_path.split(b"/") if relative_path else []
+    async with db.write() as session:
+        d = await _raw(await session.connection())
+        for depth in range(len(parts), 0, -1):
+            parent, name = b"/".join(parts[: depth - 1]), parts[depth - 1]
+            inner = b"/".join(parts[:depth])
+            await d.execute(
+                """UPDATE entries SET
+                    aggregate_size = (SELECT coalesce(sum(size), 0) FROM entries c
+                        WHERE c.location_id = ? AND c.kind = 0
+                        AND (c.relative_path = ? OR (c.relative_path >= ? AND c.relative_path < ?))),
+                    file_count = (SELECT count(*) FROM entries c
+                        WHERE c.location_id = ? AND c.kind = 0
+                        AND (c.relative_path = ? OR (c.relative_path >= ? AND c.relative_path < ?))),
+                    child_count = (SELECT count(*) FROM entries c
+                        WHERE c.location_id = ? AND c.relative_path = ?)
+                WHERE location_id = ? AND relative_path = ? AND name = ? AND extension = X'' AND kind = 1""",
+                (
+                    location_id,
+                    inner,
+                    inner + b"/",
+                    inner + b"0",
+                    location_id,
+                    inner,
+                    inner + b"/",
+                    inner + b"0",
+                    location_id,
+                    inner,
+                    location_id,
+                    parent,
+                    name,
+                ),
+            )

@@ -1,0 +1,182 @@
+"""One listing for every path: inside a location from the index, anywhere else live from disk."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from spacedrive.domain.entry import Entry
+from spacedrive.errors import InvalidArgument, NoCurrentLibrary
+from spacedrive.infrastructure.fs.kinds import kind_from_extension
+from spacedrive.infrastructure.fs.paths import join_name
+from spacedrive.operations.api import Params, _req, command
+from spacedrive.operations.locations import list_locations
+
+if TYPE_CHECKING:
+    from spacedrive.core import Core
+    from spacedrive.operations.libraries import Library
+
+CHUNK = 2000
+_KINDS = {0: "file", 1: "directory", 2: "symlink", 3: "other"}
+
+
+def _ext_kind(name: bytes, kind: str) -> str | None:
+    if kind != "file":
+        return None
+    dot = name.rfind(b".")
+    if dot <= 0 or dot == len(name) - 1:
+        return None
+    return kind_from_extension(name[dot + 1 :].decode("utf-8", "replace")).value
+
+
+async def _location_for(library: Library, path: bytes) -> tuple[int, bytes] | None:
+    """(location id, path relative to it) when ``path`` is inside one of the library's locations."""
+    for loc in await list_locations(library):
+        root = os.fsencode(loc.path).rstrip(b"/") or b"/"
+        if path == root:
+            return loc.id, b""
+        prefix = root if root.endswith(b"/") else root + b"/"
+        if path.startswith(prefix):
+            return loc.id, path[len(prefix) :]
+    return None
+
+
+async def iter_listing(core: Core, path: str | bytes) -> AsyncIterator[list[Entry]]:
+    """The folder's entries in chunks: from the index when the folder is indexed, else from disk."""
+    raw = os.fsencode(
+        os.path.abspath(os.fsdecode(path) if isinstance(path, bytes) else os.path.expanduser(path))
+    )
+    try:
+        library = core.libraries.current()
+    except NoCurrentLibrary:
+        library = None
+    found = await _location_for(library, raw) if library is not None else None
+    if library is not None and found is not None and await _is_indexed(library, found[0], found[1]):
+        async for chunk in _from_index(library, found[0], found[1], raw):
+            yield chunk
+        return
+    async for chunk in _from_disk(raw):
+        yield chunk
+
+
+async def _is_indexed(library: Library, location_id: int, rel: bytes) -> bool:
+    """The folder has been scanned: its own entry exists (or it is the location root)."""
+    if not rel:
+        return True
+    parent, _, name = rel.rpartition(b"/")
+    async with library.db.read() as session:
+        conn = await session.connection()
+        found = await conn.exec_driver_sql(
+            "SELECT 1 FROM entries WHERE location_id = ? AND relative_path = ? AND name = ? AND kind = 1",
+            (location_id, parent, name),
+        )
+        return found.first() is not None
+
+
+async def _from_index(
+    library: Library, location_id: int, rel: bytes, raw: bytes
+) -> AsyncIterator[list[Entry]]:
+    sql = """
+        SELECT e.id, e.uuid, e.name, e.extension, e.kind, e.size, e.aggregate_size, e.file_count,
+               e.modified_at, e.created_at, e.hidden, c.cas_id, k.name,
+               (SELECT group_concat(t.name, char(31)) FROM metadata_tag mt JOIN tags t ON t.id = mt.tag_id
+                 WHERE mt.metadata_id = e.metadata_id)
+        FROM entries e
+        LEFT JOIN content_identities c ON c.id = e.content_id
+        LEFT JOIN content_kinds k ON k.id = c.kind_id
+        WHERE e.location_id = ? AND e.relative_path = ? AND e.id > ?
+        ORDER BY e.id LIMIT ?"""
+    after = 0
+    while True:
+        async with library.db.read() as session:
+            conn = await session.connection()
+            rows: list[Any] = list((await conn.exec_driver_sql(sql, (location_id, rel, after, CHUNK))).all())
+        if not rows:
+            return
+        chunk = []
+        for r in rows:
+            kind = _KINDS.get(r[4], "other")
+            name = join_name(r[2], r[3])
+            chunk.append(
+                Entry(
+                    raw_name=name,
+                    raw_parent=raw,
+                    kind=kind,
+                    size=r[6] if kind == "directory" else r[5],
+                    modified=r[8] / 1e9,
+                    created=r[9] / 1e9,
+                    hidden=bool(r[10]),
+                    indexed=True,
+                    uuid=UUID(bytes=r[1]),
+                    cas_id=r[11],
+                    content_kind=r[12] or _ext_kind(name, kind),
+                    file_count=r[7] if kind == "directory" else None,
+                    tags=tuple(r[13].split("\x1f")) if r[13] else (),
+                )
+            )
+        yield chunk
+        after = rows[-1][0]
+
+
+def _scan_chunk(it: Any, raw: bytes) -> list[Entry]:
+    chunk: list[Entry] = []
+    for de in it:
+        try:
+            st = de.stat(follow_symlinks=False)
+        except OSError:
+            continue  # vanished
+        mode = st.st_mode
+        kind = (
+            "directory"
+            if stat.S_ISDIR(mode)
+            else "file"
+            if stat.S_ISREG(mode)
+            else "symlink"
+            if stat.S_ISLNK(mode)
+            else "other"
+        )
+        chunk.append(
+            Entry(
+                raw_name=de.name,
+                raw_parent=raw,
+                kind=kind,
+                size=st.st_size if kind == "file" else None,
+                modified=st.st_mtime,
+                created=st.st_ctime,
+                hidden=de.name[:1] == b".",
+                indexed=False,
+                content_kind=_ext_kind(de.name, kind),
+            )
+        )
+        if len(chunk) >= CHUNK:
+            break
+    return chunk
+
+
+async def _from_disk(raw: bytes) -> AsyncIterator[list[Entry]]:
+    loop = asyncio.get_running_loop()
+    try:
+        it = await loop.run_in_executor(None, os.scandir, raw)
+    except FileNotFoundError:
+        raise InvalidArgument(f"{os.fsdecode(raw)} does not exist") from None
+    except NotADirectoryError:
+        raise InvalidArgument(f"{os.fsdecode(raw)} is not a folder") from None
+    except OSError as e:
+        raise InvalidArgument(f"cannot list {os.fsdecode(raw)}: {e.strerror or e}") from e
+    try:
+        while chunk := await loop.run_in_executor(None, _scan_chunk, it, raw):
+            yield chunk
+    finally:
+        it.close()
+
+
+@command("ls")
+async def _ls(core: Core, params: Params) -> Any:
+    entries: list[dict[str, Any]] = []
+    async for chunk in iter_listing(core, _req(params, "path")):
+        entries.extend(e.to_dict() for e in chunk)
+    return entries
