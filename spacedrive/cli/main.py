@@ -11,7 +11,7 @@ from types import ModuleType
 
 from spacedrive import __version__
 from spacedrive.cli import daemon
-from spacedrive.cli.commands import job, library, volume
+from spacedrive.cli.commands import job, library, location, ls, volume
 from spacedrive.cli.output import Output, print_fields
 from spacedrive.cli.session import connect
 from spacedrive.config import resolve_data_dir
@@ -19,7 +19,13 @@ from spacedrive.errors import SpacedriveError
 from spacedrive.infrastructure.ipc.client import Client
 
 #: Command groups, each a module with ``register(subparsers)`` and ``async run(args, client, out)``.
-COMMAND_MODULES: dict[str, ModuleType] = {"library": library, "job": job, "volume": volume}
+COMMAND_MODULES: dict[str, ModuleType] = {
+    "library": library,
+    "job": job,
+    "location": location,
+    "ls": ls,
+    "volume": volume,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in COMMAND_MODULES.values():
         module.register(sub)
+    ls.register_index(sub)
     return parser
 
 
@@ -82,7 +89,8 @@ async def _run(args: argparse.Namespace, data_dir: Path, out: Output) -> int:
         return await daemon.stop(data_dir, out)
     if args.command == "daemon" and args.action == "list":
         return daemon.list_daemons(out)
-    command = _status if args.command in ("status", "daemon") else COMMAND_MODULES[args.command].run
+    group = "ls" if args.command == "index" else args.command
+    command = _status if group in ("status", "daemon") else COMMAND_MODULES[group].run
     async with connect(data_dir) as client:
         return await command(args, client, out)
 

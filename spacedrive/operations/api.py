@@ -182,6 +182,14 @@ async def _find_job(core: Core, ref: str) -> tuple[JobManager, UUID]:
     return found[0]
 
 
+@command("job.run_queued")
+async def job_run_queued(core: Core, params: Params) -> Any:
+    """Let a short-lived embedded core run its queued jobs (a CLI command that waits for one)."""
+    for library in core.libraries.open_libraries():
+        library.jobs.start_running()
+    return True
+
+
 @command("job.info")
 async def job_info(core: Core, params: Params) -> Any:
     jobs, job_id = await _find_job(core, _req(params, "id"))

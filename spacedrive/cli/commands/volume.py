@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from spacedrive.cli.output import Output, table
+from spacedrive.cli.output import Output, human_size, table
 from spacedrive.infrastructure.ipc.client import Client
 
 BAR_WIDTH = 10
@@ -15,16 +15,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     vol = sub.add_parser("volume", help="disks, removable media and network mounts")
     vol_sub = vol.add_subparsers(dest="action", metavar="ACTION", required=True)
     vol_sub.add_parser("list", help="list mounted volumes with their size and free space")
-
-
-def size(n: int) -> str:
-    """Binary units, as Dolphin shows them: 931.5 GiB."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def usage_bar(percent: float) -> str:
@@ -52,8 +42,8 @@ def _volume_rows(rows: list[dict[str, Any]]) -> None:
                 r["name"],
                 r["mount_point"],
                 r["file_system"],
-                size(r["total_capacity"]),
-                size(r["available_capacity"]),
+                human_size(r["total_capacity"]),
+                human_size(r["available_capacity"]),
                 usage_bar(r["used_percent"]),
                 flags(r),
             ]
