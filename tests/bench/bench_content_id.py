@@ -1,0 +1,281 @@
+"""Content id throughput: ContentHasher against plain Python and b3sum, warm and cold.
+
+Run with ``pytest tests/bench/bench_content_id.py -s``. Prints a table; asserts no timings. The data
+set (100k files of 1-8 KiB, 8 files of 256 MiB, ~2.5 GiB) is kept in the temp dir between runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from blake3 import blake3
+
+from spacedrive.infrastructure.fs.content_id import ContentHasher, cas_id_of_file, full_hash_of_file
+
+pytestmark = pytest.mark.bench
+
+SMALL_FILES = 100_000
+LARGE_FILES = 8
+LARGE_SIZE = 256 << 20
+MB = 1e6
+DATA = Path(tempfile.gettempdir()) / "spacedrive-bench" / "content_id"
+
+
+def _make_data_set() -> tuple[list[bytes], list[bytes]]:
+    small_root, large_root = DATA / "small", DATA / "large"
+    small = [os.fsencode(small_root / f"{i // 1000:03d}" / f"f{i:06d}.bin") for i in range(SMALL_FILES)]
+    large = [os.fsencode(large_root / f"big{i}.bin") for i in range(LARGE_FILES)]
+    done = DATA / ".complete"
+    if done.exists():
+        return small, large
+    started = time.perf_counter()
+    shutil.rmtree(DATA, ignore_errors=True)
+    rng = random.Random(42)
+    for i, path in enumerate(small):
+        if i % 1000 == 0:
+            os.makedirs(os.path.dirname(path))
+        with open(path, "wb") as f:
+            f.write(rng.randbytes(rng.randint(1024, 8192)))
+    large_root.mkdir(parents=True)
+    for path in large:
+        with open(path, "wb") as f:
+            for _ in range(LARGE_SIZE // (16 << 20)):
+                f.write(os.urandom(16 << 20))
+    done.touch()
+    print(f"\ncreated the data set in {DATA} in {time.perf_counter() - started:.1f} s")
+    return small, large
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def _plain_loop(paths: list[bytes]) -> None:
+    for path in paths:
+        with open(path, "rb") as f:
+            blake3(f.read()).hexdigest()
+
+
+def _plain_loop_processes(paths: list[bytes], processes: int) -> float:
+    """Seconds for the plain loop split across a pool of ``processes`` (pool start not counted)."""
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(processes) as pool:
+        pool.map(_plain_loop, [[]] * processes)  # start the workers outside the timing
+        started = time.perf_counter()
+        pool.map(_plain_loop, [paths[i::processes] for i in range(processes)])
+        return time.perf_counter() - started
+
+
+def _b3sum(paths: list[bytes], processes: int, *flags: str) -> None:
+    """b3sum over ``paths``, split across ``processes`` concurrent invocations (like xargs -P)."""
+    share = -(-len(paths) // processes)
+    procs = []
+    for i in range(processes):
+        part = paths[i * share : (i + 1) * share]
+        for start in range(0, len(part), 10_000):  # stay under ARG_MAX
+            procs.append(
+                subprocess.Popen(
+                    ["b3sum", "--no-names", *flags, *part[start : start + 10_000]], stdout=subprocess.DEVNULL
+                )
+            )
+            if len(procs) >= processes:
+                procs.pop(0).wait()
+    for p in procs:
+        p.wait()
+
+
+def _drop_caches() -> bool:
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        return False
+    return True
+
+
+async def _hash_with_lag_probe(run: Callable[[], Awaitable[object]]) -> tuple[float, float]:
+    """Seconds taken by ``await run()`` and the worst event-loop lateness seen meanwhile."""
+    loop = asyncio.get_running_loop()
+    worst = 0.0
+    stop = False
+
+    async def probe() -> None:
+        nonlocal worst
+        while not stop:
+            before = loop.time()
+            await asyncio.sleep(0.005)
+            worst = max(worst, loop.time() - before - 0.005)
+
+    task = asyncio.create_task(probe())
+    started = time.perf_counter()
+    await run()
+    elapsed = time.perf_counter() - started
+    stop = True
+    await task
+    return elapsed, worst
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, what: str, files: int, seconds: float, note: str = "", nbytes: int = 0) -> None:
+        rate = f"{files / seconds:>12,.0f}"
+        mbs = f"{nbytes / seconds / MB:>10,.0f}" if nbytes else ""
+        self.rows.append((what, rate, mbs, note))
+
+    def note(self, what: str, note: str) -> None:
+        self.rows.append((what, "", "", note))
+
+    def lines(self) -> Iterator[str]:
+        yield f"{'measurement':<58} {'files/s':>12} {'MB/s':>10}  notes"
+        yield "-" * 110
+        for what, rate, mbs, note in self.rows:
+            yield f"{what:<58} {rate:>12} {mbs:>10}  {note}"
+
+
+def test_content_id_throughput() -> None:
+    small, large = _make_data_set()
+    small_bytes = sum(os.stat(p).st_size for p in small)
+    large_bytes = LARGE_FILES * LARGE_SIZE
+    have_b3sum = shutil.which("b3sum") is not None
+    table = _Table()
+    cpus = os.cpu_count() or 1
+
+    _plain_loop(small)  # warm the page cache and the dentry cache
+    for p in large:
+        full_hash_of_file(p)
+
+    # (a) references
+    table.add(
+        "reference: plain Python open/read/blake3, 1 process", len(small), _timed(lambda: _plain_loop(small))
+    )
+    seconds = _plain_loop_processes(small, cpus)
+    table.add(f"reference: plain Python loop, {cpus} processes", len(small), seconds)
+    if have_b3sum:
+        table.add("reference: b3sum, 1 process", len(small), _timed(lambda: _b3sum(small, 1)))
+        table.add(f"reference: b3sum, {cpus} processes", len(small), _timed(lambda: _b3sum(small, cpus)))
+    else:
+        table.note("reference: b3sum", "not installed (apt-get install b3sum)")
+
+    async def warm_runs() -> None:
+        async with ContentHasher() as hasher:
+            await hasher.hash_files(small[:5_000])  # start the pool outside the timing
+            seconds, lag = await _hash_with_lag_probe(lambda: hasher.hash_files(small))
+            table.add(
+                "ContentHasher.hash_files, one call of 100k",
+                len(small),
+                seconds,
+                f"max loop lag {lag * 1e3:.0f} ms",
+            )
+
+            async def in_batches() -> None:
+                for i in range(0, len(small), 2_000):
+                    await hasher.hash_files(small[i : i + 2_000])
+
+            seconds, lag = await _hash_with_lag_probe(in_batches)
+            table.add(
+                "ContentHasher.hash_files, batches of 2,000",
+                len(small),
+                seconds,
+                f"max loop lag {lag * 1e3:.0f} ms",
+            )
+            seconds, lag = await _hash_with_lag_probe(lambda: hasher.identify_files(small))
+            table.add(
+                "ContentHasher.identify_files (cas_id + kind), 100k",
+                len(small),
+                seconds,
+                f"max loop lag {lag * 1e3:.0f} ms",
+            )
+
+            seconds = _timed(lambda: [cas_id_of_file(p) for p in large])
+            table.add(
+                "cas_id_of_file, 8 x 256 MiB (sampled)",
+                LARGE_FILES,
+                seconds,
+                "effective: size / time",
+                large_bytes,
+            )
+            seconds, _lag = await _hash_with_lag_probe(lambda: hasher.hash_files(large))
+            table.add(
+                "ContentHasher.hash_files, 8 x 256 MiB",
+                LARGE_FILES,
+                seconds,
+                "effective: size / time",
+                large_bytes,
+            )
+
+    asyncio.run(warm_runs())
+
+    seconds = _timed(lambda: [full_hash_of_file(p) for p in large])
+    table.add("full_hash_of_file, 8 x 256 MiB", LARGE_FILES, seconds, "whole content, 1 thread", large_bytes)
+    if have_b3sum:
+        seconds = _timed(lambda: _b3sum(large, 1))
+        table.add(
+            "reference: b3sum, 8 x 256 MiB",
+            LARGE_FILES,
+            seconds,
+            "whole content, mmap, all threads",
+            large_bytes,
+        )
+        seconds = _timed(lambda: _b3sum(large, 1, "--num-threads", "1"))
+        table.add(
+            "reference: b3sum --num-threads 1, 8 x 256 MiB",
+            LARGE_FILES,
+            seconds,
+            "whole content",
+            large_bytes,
+        )
+    table.note("(the small files)", f"{small_bytes / MB:,.0f} MB in {len(small):,} files")
+
+    # (d) cold
+    async def cold_run(paths: list[bytes]) -> float:
+        async with ContentHasher() as hasher:
+            await hasher.hash_files(small[:64])  # pool up before the caches go
+            if not _drop_caches():
+                return -1.0
+            seconds, _lag = await _hash_with_lag_probe(lambda: hasher.hash_files(paths))
+            return seconds
+
+    seconds = asyncio.run(cold_run(small))
+    if seconds < 0:
+        table.note("cold", "unavailable: cannot write /proc/sys/vm/drop_caches (needs root)")
+    else:
+        table.add("cold: ContentHasher.hash_files, 100k small", len(small), seconds, "after drop_caches")
+        seconds = asyncio.run(cold_run(large))
+        table.add(
+            "cold: ContentHasher.hash_files, 8 x 256 MiB",
+            LARGE_FILES,
+            seconds,
+            "after drop_caches",
+            large_bytes,
+        )
+        if _drop_caches():
+            table.add(
+                "cold reference: plain Python loop, 100k small",
+                len(small),
+                _timed(lambda: _plain_loop(small)),
+                "after drop_caches",
+            )
+        if have_b3sum and _drop_caches():
+            table.add(
+                f"cold reference: b3sum, {cpus} processes, 100k small",
+                len(small),
+                _timed(lambda: _b3sum(small, cpus)),
+                "after drop_caches",
+            )
+
+    print(f"\ncontent ids on {cpus} CPUs, load average {os.getloadavg()[0]:.2f} at the end\n")
+    print("\n".join(table.lines()))
