@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -96,6 +97,7 @@ async def _run(args: argparse.Namespace, data_dir: Path, out: Output) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen build re-enters here in its worker processes
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(args.json)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,24 +115,25 @@ class UserMetadataRow(Base):
 
 class EntryRow(Base):
     __tablename__ = "entries"
+    # Indexes are standalone (not table constraints) so a large first scan can drop and rebuild them
+    # around its bulk insert; the FK indexes are partial because most rows have no metadata or content.
     __table_args__ = (
-        # Also serves listings of a folder: (location_id, relative_path) is its prefix.
-        UniqueConstraint("location_id", "relative_path", "name", "extension"),
+        # Also serves folder listings: (location_id, relative_path) is its prefix.
+        Index("ix_entries_key", "location_id", "relative_path", "name", "extension", unique=True),
+        Index("ix_entries_uuid", "uuid", unique=True),
         Index("ix_entries_location_inode", "location_id", "inode"),
+        Index("ix_entries_metadata_id", "metadata_id", sqlite_where=text("metadata_id IS NOT NULL")),
+        Index("ix_entries_content_id", "content_id", sqlite_where=text("content_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uuid: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
+    uuid: Mapped[bytes] = mapped_column(LargeBinary(16))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     relative_path: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     name: Mapped[bytes] = mapped_column(LargeBinary)
     extension: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     kind: Mapped[int] = mapped_column(Integer)  # 0 file, 1 directory, 2 symlink, 3 other
-    metadata_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_metadata.id", ondelete="SET NULL"), index=True
-    )
-    content_id: Mapped[int | None] = mapped_column(
-        ForeignKey("content_identities.id", ondelete="SET NULL"), index=True
-    )
+    metadata_id: Mapped[int | None] = mapped_column(ForeignKey("user_metadata.id", ondelete="SET NULL"))
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("content_identities.id", ondelete="SET NULL"))
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     aggregate_size: Mapped[int] = mapped_column(BigInteger, default=0)
     child_count: Mapped[int] = mapped_column(Integer, default=0)

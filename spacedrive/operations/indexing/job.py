@@ -70,8 +70,7 @@ class IndexerJob(Job):
         rules = IndexerRules.from_dict(await locations.get_rules(library, self.location_id))
         now = time.time_ns()
         first_scan = await store.count_entries(library.db, self.location_id) == 0
-        if not first_scan:
-            await store.reset_staging(library.db)
+        await store.reset_staging(library.db)
         seen = 0
         bytes_seen = 0
         walk_stats = WalkStats()
@@ -80,18 +79,15 @@ class IndexerJob(Job):
                 walk_stats = item
                 break
             await ctx.check_interrupt()
-            if first_scan:
-                await store.insert_rows(library.db, self.location_id, item, now)
-            else:
-                await store.stage_rows(library.db, item)
+            await store.stage_rows(library.db, item)
             seen += len(item)
-            bytes_seen += sum(r[5] for r in item)
+            bytes_seen += sum(r[4] for r in item)
             ctx.progress(seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen)
-        result = store.ApplyResult(inserted=seen) if first_scan else None
-        if not first_scan:
-            ctx.progress(seen, seen, phase="processing", message="comparing with the index")
+        ctx.progress(seen, seen, phase="processing", message="writing the index")
+        if first_scan:
+            result = store.ApplyResult(inserted=await store.insert_staged(library.db, self.location_id, now))
+        else:
             result = await store.apply_staging(library.db, self.location_id, now, force=self.force)
-        assert result is not None
         self.stats = {
             "entries": seen,
             "files": walk_stats.files,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import fnmatch
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -50,7 +50,10 @@ class IndexerRules:
     skip_junk: bool = True
     skip_system: bool = True
     respect_gitignore: bool = True
-    #: Glob patterns (fnmatch, on the path relative to the location, '/'-separated) to skip.
+    #: Glob patterns to skip, matched like .gitignore lines against the '/'-separated path relative to
+    #: the location: ``*`` and ``?`` stay within one name, ``**`` spans folders, a pattern without a
+    #: '/' matches a name at any depth (``*.log``, ``Thumbs.txt``), one with a '/' is anchored at the
+    #: location's root (``photos/*.raw``). A matched folder is skipped with everything in it.
     ignore_globs: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,10 +67,42 @@ class IndexerRules:
         return cls(**known)
 
     def compiled_globs(self) -> re.Pattern[bytes] | None:
-        if not self.ignore_globs:
-            return None
-        parts = [fnmatch.translate(g.strip("/")) for g in self.ignore_globs if g.strip("/")]
-        return re.compile("|".join(f"(?:{p})" for p in parts).encode()) if parts else None
+        """One regex for all ``ignore_globs``, to ``fullmatch`` against a relative path (raw bytes)."""
+        parts = [_glob_regex(g) for g in self.ignore_globs if g.strip("/")]
+        return re.compile(b"|".join(b"(?:" + p + b")" for p in parts), re.DOTALL) if parts else None
+
+
+def _glob_regex(glob: str) -> bytes:
+    """The regex of one glob (see ``IndexerRules.ignore_globs``), over bytes so any name can match."""
+    pattern = os.fsencode(glob.strip("/"))
+    anchored = glob.startswith("/") or b"/" in pattern
+    out = [] if anchored else [b"(?:.*/)?"]
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i : i + 1]
+        if pattern.startswith(b"**/", i):
+            out.append(b"(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith(b"**", i):
+            out.append(b".*")
+            i += 2
+            continue
+        if c == b"*":
+            out.append(b"[^/]*")
+        elif c == b"?":
+            out.append(b"[^/]")
+        elif c == b"[" and (end := pattern.find(b"]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            negate = body[:1] in (b"!", b"^")
+            body = body[1:] if negate else body
+            out.append(b"[" + (b"^/" if negate else b"") + body.replace(b"\\", b"\\\\") + b"]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return b"".join(out)
 
 
 def is_junk(name: bytes) -> bool:

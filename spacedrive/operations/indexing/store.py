@@ -18,6 +18,8 @@ from spacedrive.infrastructure.db.database import Database
 from spacedrive.operations.indexing.walker import ROW_COLUMNS, Row
 
 _COLS = ", ".join(ROW_COLUMNS)
+#: New entries get 128 random bits from SQLite as their UUID (drawn in C while rows are copied).
+_NEW_UUID = "randomblob(16)"
 _MARKS = ", ".join("?" for _ in ROW_COLUMNS)
 _KEY = "s.relative_path = e.relative_path AND s.name = e.name AND s.extension = e.extension"
 
@@ -50,16 +52,41 @@ async def count_entries(db: Database, location_id: int) -> int:
         return int(result.scalar_one())
 
 
-async def insert_rows(db: Database, location_id: int, rows: list[Row], indexed_at: int) -> int:
-    """A first scan's batch: straight into entries."""
-    sql = (
-        f"INSERT INTO entries (location_id, indexed_at, {_COLS}) "
-        f"VALUES ({int(location_id)}, {int(indexed_at)}, {_MARKS})"
-    )
+#: Indexes a large first scan drops and rebuilds (SQLite builds an index by sorting far faster than it
+#: updates one row by row).
+_BULK_INDEXES = ("ix_entries_key", "ix_entries_uuid", "ix_entries_location_inode")
+
+
+async def insert_staged(db: Database, location_id: int, indexed_at: int) -> int:
+    """A first scan: move everything staged into entries.
+
+    When the staged rows outnumber the entries already in the library, the secondary indexes are
+    dropped and rebuilt around the insert, inside the same transaction (a crash leaves them intact).
+    """
+    loc = int(location_id)
     async with db.write() as session:
-        driver = await _raw(await session.connection())
-        await driver.executemany(sql, rows)
-    return len(rows)
+        d = await _raw(await session.connection())
+        cur = await d.execute("SELECT count(*) FROM temp.scan_staging")
+        staged = int((await cur.fetchone())[0])
+        cur = await d.execute("SELECT max(id) FROM entries")
+        existing = int((await cur.fetchone())[0] or 0)
+        rebuild: list[str] = []
+        if staged > 10_000 and staged > existing:
+            marks = ", ".join("?" for _ in _BULK_INDEXES)
+            cur = await d.execute(
+                f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", _BULK_INDEXES
+            )
+            rebuild = [row[0] for row in await cur.fetchall()]
+            for name in _BULK_INDEXES:
+                await d.execute(f"DROP INDEX IF EXISTS {name}")
+        await d.execute(
+            f"INSERT INTO entries (location_id, indexed_at, uuid, {_COLS}) "
+            f"SELECT {loc}, {int(indexed_at)}, {_NEW_UUID}, {_COLS} FROM temp.scan_staging ORDER BY rowid"
+        )
+        for sql in rebuild:
+            await d.execute(sql)
+        await d.execute("DROP TABLE temp.scan_staging")
+    return staged
 
 
 async def reset_staging(db: Database) -> None:
@@ -68,9 +95,9 @@ async def reset_staging(db: Database) -> None:
         driver = await _raw(await session.connection())
         await driver.execute("DROP TABLE IF EXISTS temp.scan_staging")
         await driver.execute(
-            "CREATE TEMP TABLE scan_staging (uuid BLOB, relative_path BLOB, name BLOB, extension BLOB, "
+            "CREATE TEMP TABLE scan_staging (relative_path BLOB, name BLOB, extension BLOB, "
             "kind INT, size INT, aggregate_size INT, child_count INT, file_count INT, inode INT, "
-            "permissions INT, hidden INT, created_at INT, modified_at INT, accessed_at INT, "
+            "permissions INT, hidden INT, created_at INT, modified_at INT, "
             "agg_known INT NOT NULL DEFAULT 1)"
         )
 
@@ -158,7 +185,7 @@ async def apply_staging(
                     file_count = CASE WHEN s.agg_known THEN s.file_count ELSE entries.file_count END,
                     inode = s.inode,
                     permissions = s.permissions, hidden = s.hidden, created_at = s.created_at,
-                    modified_at = s.modified_at, accessed_at = s.accessed_at, indexed_at = {int(indexed_at)}
+                    modified_at = s.modified_at, indexed_at = {int(indexed_at)}
                 FROM temp.scan_moves m JOIN temp.scan_staging s ON s.rowid = m.srow
                 WHERE entries.id = m.entry_id"""
             )
@@ -188,7 +215,7 @@ async def apply_staging(
                 file_count = CASE WHEN s.agg_known THEN s.file_count ELSE e.file_count END,
                 inode = s.inode,
                 permissions = s.permissions, hidden = s.hidden, created_at = s.created_at,
-                modified_at = s.modified_at, accessed_at = s.accessed_at, indexed_at = {int(indexed_at)},
+                modified_at = s.modified_at, indexed_at = {int(indexed_at)},
                 content_id = {content}
             FROM temp.scan_staging s
             WHERE e.location_id = {loc} AND {_KEY}{changed}"""

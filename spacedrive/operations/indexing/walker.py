@@ -12,9 +12,7 @@ This module imports nothing heavy: it is what the walker process loads.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +21,10 @@ from spacedrive.operations.indexing.rules import _JUNK_SUFFIXES, JUNK_NAMES, SYS
 
 KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
 
-#: One entry row, in the column order of ``ROW_COLUMNS``.
-Row = tuple[bytes, bytes, bytes, bytes, int, int, int, int, int, int, int, int, int, int, int]
+#: One entry row, in the column order of ``ROW_COLUMNS``. (UUIDs are drawn by SQLite when a row is
+#: inserted; atime is not kept: it changes on every read and would make every rescan a write.)
+Row = tuple[bytes, bytes, bytes, int, int, int, int, int, int, int, int, int, int]
 ROW_COLUMNS = (
-    "uuid",
     "relative_path",
     "name",
     "extension",
@@ -40,27 +38,8 @@ ROW_COLUMNS = (
     "hidden",
     "created_at",
     "modified_at",
-    "accessed_at",
 )
 BATCH_SIZE = 5000
-
-
-class UuidSource:
-    """Time-ordered UUIDs (version 7 layout): new rows append to the uuid index instead of scattering.
-
-    ``base`` holds the millisecond timestamp, the version and variant bits and a random start; each id
-    adds a counter below the variant bits (2**62 ids before a carry could touch them).
-    """
-
-    def __init__(self) -> None:
-        ms = time.time_ns() // 1_000_000
-        rand = int.from_bytes(secrets.token_bytes(8), "big") >> 4  # headroom for the counter
-        self.base = (ms << 80) | (0x7 << 76) | (0b10 << 62) | rand
-        self.count = 0
-
-    def next(self) -> bytes:
-        self.count += 1
-        return (self.base + self.count).to_bytes(16, "big")
 
 
 @dataclass
@@ -107,8 +86,6 @@ def walk(
     """
     stats = WalkStats()
     warnings = stats.warnings
-    uuid_base = UuidSource()
-    base, counter = uuid_base.base, 0
     nfiles = ndirs = skipped = 0
     globs = rules.compiled_globs()
     skip_junk, skip_hidden = rules.skip_junk, rules.skip_hidden
@@ -167,12 +144,10 @@ def walk(
                 if _skipped(name, rel_name, is_dir, rel_dir, skip_system_at_root, globs, ignores):
                     skipped += 1
                     continue
-            counter += 1
             dir_children += 1
             if is_dir:
                 ndirs += 1
                 row: Row = (
-                    (base + counter).to_bytes(16, "big"),
                     rel_dir,
                     name,
                     b"",
@@ -186,7 +161,6 @@ def walk(
                     hidden,
                     st.st_ctime_ns,
                     st.st_mtime_ns,
-                    st.st_atime_ns,
                 )
                 if recursive:
                     child = frame_for(entry.path, rel_dir + b"/" + name if rel_dir else name, row, ignores)
@@ -209,7 +183,6 @@ def walk(
                 stem, ext = name[:dot], name[dot + 1 :]
             out.append(
                 (
-                    (base + counter).to_bytes(16, "big"),
                     rel_dir,
                     stem,
                     ext,
@@ -223,7 +196,6 @@ def walk(
                     hidden,
                     st.st_ctime_ns,
                     st.st_mtime_ns,
-                    st.st_atime_ns,
                 )
             )
             if len(out) >= batch_size:
@@ -237,7 +209,23 @@ def walk(
         nfiles += frame.own_files(dir_files)
         if frame.row is not None:
             r = frame.row
-            out.append(r[:6] + (dir_size, dir_children, dir_files) + r[9:])
+            out.append(
+                (
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    dir_size,
+                    dir_children,
+                    dir_files,
+                    r[8],
+                    r[9],
+                    r[10],
+                    r[11],
+                    r[12],
+                )
+            )
         if stack:
             stack[-1].size += dir_size
             stack[-1].files += dir_files

@@ -287,26 +287,34 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_entries")),
-        sa.UniqueConstraint(
-            "location_id",
-            "relative_path",
-            "name",
-            "extension",
-            name=op.f("uq_entries_location_id_relative_path_name_extension"),
-        ),
-        sa.UniqueConstraint("uuid", name=op.f("uq_entries_uuid")),
     )
     with op.batch_alter_table("entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_entries_content_id"), ["content_id"], unique=False)
+        batch_op.create_index(
+            "ix_entries_content_id",
+            ["content_id"],
+            unique=False,
+            sqlite_where=sa.text("content_id IS NOT NULL"),
+        )
+        batch_op.create_index(
+            "ix_entries_key", ["location_id", "relative_path", "name", "extension"], unique=True
+        )
         batch_op.create_index("ix_entries_location_inode", ["location_id", "inode"], unique=False)
-        batch_op.create_index(batch_op.f("ix_entries_metadata_id"), ["metadata_id"], unique=False)
+        batch_op.create_index(
+            "ix_entries_metadata_id",
+            ["metadata_id"],
+            unique=False,
+            sqlite_where=sa.text("metadata_id IS NOT NULL"),
+        )
+        batch_op.create_index("ix_entries_uuid", ["uuid"], unique=True)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_entries_metadata_id"))
+        batch_op.drop_index("ix_entries_uuid")
+        batch_op.drop_index("ix_entries_metadata_id", sqlite_where=sa.text("metadata_id IS NOT NULL"))
         batch_op.drop_index("ix_entries_location_inode")
-        batch_op.drop_index(batch_op.f("ix_entries_content_id"))
+        batch_op.drop_index("ix_entries_key")
+        batch_op.drop_index("ix_entries_content_id", sqlite_where=sa.text("content_id IS NOT NULL"))
 
     op.drop_table("entries")
     op.drop_table("volumes")
