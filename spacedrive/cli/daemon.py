@@ -22,6 +22,7 @@ from spacedrive.infrastructure.ipc.client import SocketClient
 log = logging.getLogger(__name__)
 
 LOG_FILE = "daemon.log"
+_DETACHED = getattr(subprocess, "DETACHED_PROCESS", 0) | getattr(subprocess, "CREATE_NO_WINDOW", 0)
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 
@@ -82,6 +83,8 @@ def start_background(data_dir: Path, instance: str | None, verbose: int, out: Ou
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            # Windows has no sessions: detach from the console so closing it does not end the daemon.
+            creationflags=_DETACHED,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
