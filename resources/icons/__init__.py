@@ -1,0 +1,1 @@
+"""Bundled SVG icons, used when the desktop icon theme lacks one (see ``ui.icons``)."""

@@ -1,0 +1,149 @@
+"""CoreBridge: every core event the GUI cares about arrives as its Qt signal, in order, on the GUI side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spacedrive import Core
+from spacedrive.domain import events as ev
+from tests.ui.helpers import StepJob
+from ui.bridge import CoreBridge
+
+SIGNALS = [
+    "core_started",
+    "core_shutdown",
+    "library_created",
+    "library_opened",
+    "library_closed",
+    "library_deleted",
+    "library_renamed",
+    "current_library_changed",
+    "library_unavailable",
+    "job_queued",
+    "job_started",
+    "job_progressed",
+    "job_paused",
+    "job_resumed",
+    "job_completed",
+    "job_failed",
+    "job_cancelled",
+]
+
+
+class Recorder:
+    """Connects to every signal of a bridge and records (signal name, event)."""
+
+    def __init__(self, bridge: CoreBridge) -> None:
+        self.received: list[tuple[str, Any]] = []
+        for name in SIGNALS:
+            getattr(bridge, name).connect(lambda event, name=name: self.received.append((name, event)))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.received]
+
+    def events(self, name: str) -> list[Any]:
+        return [event for signal, event in self.received if signal == name]
+
+
+@pytest.fixture
+def core(run: Callable[..., Any], tmp_path: Path) -> Iterator[Core]:
+    c = Core(tmp_path / "data", mode="gui")
+    yield c
+    run(c.stop())
+
+
+def test_events_from_before_start_are_delivered_once_started(core: Core, run, wait) -> None:
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    run(core.start(ensure_default_library=True))
+    assert recorder.received == []  # nothing is emitted before the widgets said they are ready
+
+    bridge.start()
+    wait(lambda: "core_started" in recorder.names())
+    assert [e.name for e in recorder.events("library_created")] == ["My Library"]
+    assert recorder.names().index("library_created") < recorder.names().index("core_started")
+    assert all(isinstance(e, ev.Event) for _, e in recorder.received)
+    run(bridge.stop())
+
+
+def test_a_bridge_replays_nothing_from_before_it_existed(core: Core, run, wait) -> None:
+    run(core.start(ensure_default_library=True))
+
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    bridge.start()
+
+    async def rename() -> None:
+        await core.libraries.rename("My Library", "Archive")
+
+    run(rename())
+    wait(lambda: recorder.events("library_renamed"))
+    assert recorder.names() == ["library_renamed"]
+    renamed = recorder.events("library_renamed")[0]
+    assert (renamed.old_name, renamed.name) == ("My Library", "Archive")
+    run(bridge.stop())
+
+
+def test_library_and_job_lifecycle_signals(core: Core, run, wait) -> None:
+    run(core.start(ensure_default_library=True))
+
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    bridge.start()
+
+    async def library_work() -> None:
+        photos = await core.libraries.create("Photos")
+        await core.libraries.switch(str(photos.id))
+        await core.libraries.close(str(photos.id))
+        await core.libraries.delete(str(photos.id))
+        await core.libraries.switch("My Library")
+
+    run(library_work())
+    wait(lambda: len(recorder.events("current_library_changed")) == 3)
+    assert [name for name in recorder.names() if name.startswith(("library", "current"))] == [
+        "library_opened",
+        "library_created",
+        "current_library_changed",  # to Photos
+        "current_library_changed",  # to none: the current library was closed
+        "library_closed",
+        "library_deleted",
+        "current_library_changed",  # back to My Library
+    ]
+
+    library = core.current_library()
+    job_id = run(library.jobs.dispatch(StepJob(total=500, delay=0.01)))
+    wait(lambda: recorder.events("job_progressed"))
+    run(library.jobs.pause(job_id))
+    run(library.jobs.resume(job_id))
+    run(library.jobs.cancel(job_id))
+    wait(lambda: recorder.events("job_cancelled"))
+    job_signals = [name for name in recorder.names() if name.startswith("job")]
+    assert job_signals[:2] == ["job_queued", "job_started"]
+    assert [n for n in job_signals if n != "job_progressed"][2:] == [
+        "job_paused",
+        "job_resumed",
+        "job_cancelled",
+    ]
+    assert all(e.id == job_id for name, e in recorder.received if name.startswith("job"))
+
+    finished = run(library.jobs.dispatch(StepJob(total=3, delay=0)))
+    wait(lambda: recorder.events("job_completed"))
+    assert recorder.events("job_completed")[0].id == finished
+    run(bridge.stop())
+
+
+def test_stop_ends_delivery(core: Core, run, wait) -> None:
+    run(core.start(ensure_default_library=True))
+
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    bridge.start()
+    run(bridge.stop())
+    run(core.libraries.create("Later"))
+    run(core.stop())
+    assert recorder.received == []
+    assert core.bus.subscriber_count == 0

@@ -1,0 +1,1 @@
+"""Dialogs, all shown without nested event loops (``open()`` and an awaited future, never ``exec()``)."""

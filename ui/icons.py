@@ -1,0 +1,76 @@
+"""Icons: the desktop theme's icon when it has one, else a bundled SVG drawn in the palette's text color."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+
+def themed_icon(theme_names: tuple[str, ...], bundled: str) -> QIcon:
+    """The first of ``theme_names`` the desktop's icon theme has, else ``resources/icons/<bundled>.svg``."""
+    for name in theme_names:
+        if QIcon.hasThemeIcon(name):
+            return QIcon.fromTheme(name)
+    return bundled_icon(bundled)
+
+
+def bundled_icon(name: str) -> QIcon:
+    """A bundled SVG; its ``currentColor`` follows the palette, so icons suit dark and light themes."""
+    data = (resources.files("resources.icons") / f"{name}.svg").read_bytes()
+    return QIcon(_PaletteSvgEngine(data))
+
+
+def app_icon() -> QIcon:
+    return themed_icon(("spacedrive",), "spacedrive")
+
+
+def _color_for(mode: QIcon.Mode) -> str:
+    palette = QGuiApplication.palette()
+    if mode == QIcon.Mode.Disabled:
+        return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
+    if mode == QIcon.Mode.Selected:
+        return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText).name()
+    return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText).name()
+
+
+class _PaletteSvgEngine(QIconEngine):
+    """Renders the SVG at paint time with the current palette color (sharp at any size and scale)."""
+
+    def __init__(self, svg: bytes) -> None:
+        super().__init__()
+        self._svg = svg
+        self._renderers: dict[str, QSvgRenderer] = {}
+
+    def _renderer(self, mode: QIcon.Mode) -> QSvgRenderer:
+        color = _color_for(mode)
+        renderer = self._renderers.get(color)
+        if renderer is None:
+            renderer = QSvgRenderer(QByteArray(self._svg.replace(b"currentColor", color.encode())))
+            self._renderers[color] = renderer
+        return renderer
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        self._renderer(mode).render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        pixmap = QPixmap(size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+        painter.end()
+        return pixmap
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
+        pixmap = self.pixmap(size * scale, mode, state)
+        pixmap.setDevicePixelRatio(scale)
+        return pixmap
+
+    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
+        return size
+
+    def clone(self) -> QIconEngine:
+        return _PaletteSvgEngine(self._svg)

@@ -1,0 +1,1 @@
+"""Custom Qt item models over the core's data (no QStandardItemModel, no QFileSystemModel)."""

@@ -1,0 +1,230 @@
+"""SidebarModel: the sidebar's tree of sections (Libraries, Locations, Volumes, Tags, Devices)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QFont, QGuiApplication, QIcon
+
+from spacedrive.domain.device import Device
+from spacedrive.domain.library import LibraryInfo
+from ui.icons import themed_icon
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+class Section(enum.IntEnum):
+    LIBRARIES = 0
+    LOCATIONS = 1
+    VOLUMES = 2
+    TAGS = 3
+    DEVICES = 4
+
+
+class ItemKind(enum.Enum):
+    SECTION = "section"
+    LIBRARY = "library"
+    DEVICE = "device"
+    #: The greyed "None yet" row of a section with nothing in it.
+    PLACEHOLDER = "placeholder"
+
+
+#: The row's ``ItemKind``.
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The library's UUID (library rows only).
+LIBRARY_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+#: The library's ``LibraryInfo`` (library rows only).
+LIBRARY_INFO_ROLE = Qt.ItemDataRole.UserRole + 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    kind: ItemKind
+    library: LibraryInfo | None = None
+    device: Device | None = None
+
+
+_PLACEHOLDER = _Row(ItemKind.PLACEHOLDER)
+
+# Internal ids: 0 for a section row; section + 1 for a row inside that section.
+_SECTION_ID = 0
+
+
+class SidebarModel(QAbstractItemModel):
+    """Sections at the top level, their items one level down. Fed by ``set_libraries`` / ``set_devices``.
+
+    Libraries that cannot be opened (locked by another process, corrupt, too new) are disabled rows with
+    the reason as tooltip; the current library is bold.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: dict[Section, list[_Row]] = {section: [_PLACEHOLDER] for section in Section}
+        self._library_icon: QIcon = themed_icon(("folder-library", "x-office-address-book"), "library")
+        self._device_icon: QIcon = themed_icon(("computer",), "device")
+
+    # ---- feeding ---------------------------------------------------------------------------------------
+
+    def set_libraries(self, libraries: list[LibraryInfo]) -> None:
+        self._set_rows(Section.LIBRARIES, [_Row(ItemKind.LIBRARY, library=info) for info in libraries])
+
+    def set_devices(self, devices: list[Device]) -> None:
+        self._set_rows(Section.DEVICES, [_Row(ItemKind.DEVICE, device=device) for device in devices])
+
+    def section_index(self, section: Section) -> QModelIndex:
+        return self.createIndex(int(section), 0, _SECTION_ID)
+
+    def _set_rows(self, section: Section, rows: list[_Row]) -> None:
+        rows = rows or [_PLACEHOLDER]
+        old = self._rows[section]
+        parent = self.section_index(section)
+        if [_identity(r) for r in old] == [_identity(r) for r in rows]:
+            self._rows[section] = rows
+            self.dataChanged.emit(self.index(0, 0, parent), self.index(len(rows) - 1, 0, parent))
+            return
+        # Remove and re-insert rather than reset, so views keep their expanded sections.
+        self.beginRemoveRows(parent, 0, len(old) - 1)
+        self._rows[section] = []
+        self.endRemoveRows()
+        self.beginInsertRows(parent, 0, len(rows) - 1)
+        self._rows[section] = rows
+        self.endInsertRows()
+
+    # ---- QAbstractItemModel ----------------------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: ModelIndex = _ROOT) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, _SECTION_ID)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: ModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
+        if not index.isValid() or index.internalId() == _SECTION_ID:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, _SECTION_ID)
+
+    def rowCount(self, parent: ModelIndex = _ROOT) -> int:
+        if not parent.isValid():
+            return len(Section)
+        if parent.column() != 0 or parent.internalId() != _SECTION_ID:
+            return 0
+        return len(self._rows[Section(parent.row())])
+
+    def columnCount(self, parent: ModelIndex = _ROOT) -> int:
+        return 1
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        row = self._row(index)
+        if row is None:
+            return Qt.ItemFlag.ItemIsEnabled
+        if row.kind is ItemKind.PLACEHOLDER or (row.library is not None and row.library.problem):
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._row(index)
+        if row is None:
+            return self._section_data(Section(index.row()), role)
+        if role == KIND_ROLE:
+            return row.kind
+        if row.library is not None:
+            return self._library_data(row.library, role)
+        if row.device is not None:
+            return self._device_data(row.device, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.tr("None yet")
+        return None
+
+    # ---- internals -------------------------------------------------------------------------------------
+
+    def _row(self, index: ModelIndex) -> _Row | None:
+        """The item at ``index``, or None for a section row."""
+        if index.internalId() == _SECTION_ID:
+            return None
+        return self._rows[Section(index.internalId() - 1)][index.row()]
+
+    def _section_data(self, section: Section, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _section_title(section)
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont(QGuiApplication.font())
+            font.setBold(True)
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+            return font
+        if role == KIND_ROLE:
+            return ItemKind.SECTION
+        return None
+
+    def _library_data(self, info: LibraryInfo, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return info.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._library_icon
+        if role == Qt.ItemDataRole.FontRole and (info.is_current or not info.is_open):
+            font = QFont(QGuiApplication.font())
+            font.setBold(info.is_current)
+            font.setItalic(not info.is_open)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if info.problem:
+                return self.tr("Unavailable: {reason}").format(reason=info.problem)
+            if info.is_current:
+                return self.tr("Current library\n{path}").format(path=info.path)
+            if not info.is_open:
+                return self.tr("Closed; switch to it to open it again\n{path}").format(path=info.path)
+            return info.path
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            if info.problem:
+                return self.tr("Unavailable: {reason}").format(reason=info.problem)
+            return self.tr("Current library") if info.is_current else ""
+        if role == LIBRARY_ID_ROLE:
+            return info.id
+        if role == LIBRARY_INFO_ROLE:
+            return info
+        return None
+
+    def _device_data(self, device: Device, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return device.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._device_icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            system = " ".join(part for part in (device.os, device.os_version) if part)
+            model = f"\n{device.hardware_model}" if device.hardware_model else ""
+            return self.tr("This device\n{system}{model}").format(system=system, model=model)
+        return None
+
+
+def _identity(row: _Row) -> object:
+    if row.library is not None:
+        return row.library.id
+    if row.device is not None:
+        return row.device.id
+    return row.kind
+
+
+def _section_title(section: Section) -> str:
+    titles = {
+        Section.LIBRARIES: QCoreApplication.translate("SidebarModel", "Libraries"),
+        Section.LOCATIONS: QCoreApplication.translate("SidebarModel", "Locations"),
+        Section.VOLUMES: QCoreApplication.translate("SidebarModel", "Volumes"),
+        Section.TAGS: QCoreApplication.translate("SidebarModel", "Tags"),
+        Section.DEVICES: QCoreApplication.translate("SidebarModel", "Devices"),
+    }
+    return titles[section]

@@ -1,0 +1,301 @@
+"""MainWindow: sidebar, content, toolbar, status bar and jobs panel around one in-process core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+from qasync import asyncSlot
+
+from spacedrive import __version__
+from spacedrive.core import Core
+from spacedrive.domain import events as ev
+from ui.bridge import CoreBridge
+from ui.dialogs.prompts import finished, message_box, show_error
+from ui.icons import app_icon
+from ui.models.jobs import JobListModel
+from ui.models.sidebar import SidebarModel
+from ui.views.content import ContentView
+from ui.views.library_actions import LibraryActions
+from ui.widgets.job_status import JobStatusWidget
+from ui.widgets.jobs_panel import JobsPanel
+from ui.widgets.library_switcher import LibrarySwitcher
+from ui.widgets.sidebar import Sidebar
+from ui.widgets.view_mode import ViewMode, ViewModeSelector
+
+DEFAULT_SIZE = QSize(1200, 760)
+SIDEBAR_WIDTH = 220
+JOBS_PANEL_HEIGHT = 200
+
+
+class MainWindow(QMainWindow):
+    """The explorer window. Connects to the bridge in ``__init__``; ``load()`` reads the first data.
+
+    Signals
+    -------
+    closed(): the window was closed and its layout saved; the app quits on it.
+    """
+
+    closed = Signal()
+
+    def __init__(
+        self, core: Core, bridge: CoreBridge, settings: QSettings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.settings = settings
+        self.setObjectName("main_window")
+        self.setWindowIcon(app_icon())
+        self.setAccessibleName(self.tr("Spacedrive"))
+
+        self.sidebar_model = SidebarModel(self)
+        self.jobs_model = JobListModel(self)
+        self.library_actions = LibraryActions(core, self)
+
+        self.sidebar = Sidebar(self.sidebar_model)
+        self.content = ContentView()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.content)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([SIDEBAR_WIDTH, DEFAULT_SIZE.width() - SIDEBAR_WIDTH])
+        self.setCentralWidget(self.splitter)
+
+        self.switcher = LibrarySwitcher(self.sidebar_model)
+        self.view_selector = ViewModeSelector()
+        self.view_selector.view_mode_changed.connect(self._view_mode_changed)
+        self.jobs_panel = JobsPanel(core, self.jobs_model, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_panel)
+        self.resizeDocks([self.jobs_panel], [JOBS_PANEL_HEIGHT], Qt.Orientation.Vertical)
+        self.jobs_panel.hide()
+        self.job_status = JobStatusWidget(self.jobs_model)
+
+        self._build_toolbar()
+        self._build_status_bar()
+        self._build_menus()
+        self._connect_requests()
+        self._connect_bridge(bridge)
+        self._restore_settings()
+        self.refresh_libraries()
+        self.sidebar_model.set_devices([core.device])
+
+    # ---- data ------------------------------------------------------------------------------------------
+
+    async def load(self, path: Path | None = None) -> None:
+        """Read the jobs of every open library and list ``path`` (the home folder by default)."""
+        for library in self.core.libraries.open_libraries():
+            self.jobs_model.add_library_jobs(await library.jobs.list())
+        await self.content.open_path(path or Path.home())
+
+    def refresh_libraries(self) -> None:
+        infos = self.core.libraries.list()
+        self.sidebar_model.set_libraries(infos)
+        current = next((info for info in infos if info.is_current), None)
+        if current is None:
+            self.setWindowTitle(self.tr("Spacedrive"))
+        else:
+            self.setWindowTitle(self.tr("Spacedrive — {library}").format(library=current.name))
+        self.library_actions.update_actions()
+
+    def set_view_mode(self, mode: ViewMode) -> None:
+        self.view_selector.set_view_mode(mode)
+
+    # ---- construction ----------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Main Toolbar"))
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setAccessibleName(self.tr("Main toolbar"))
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.addWidget(self.switcher)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        spacer.setAccessibleName(self.tr("Toolbar spacer"))
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.view_selector)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setAccessibleName(self.tr("Status bar"))
+        status.addWidget(self.job_status, 1)
+        toggle = QToolButton()
+        toggle.setDefaultAction(self.jobs_panel.toggleViewAction())
+        toggle.setAutoRaise(True)
+        toggle.setAccessibleName(self.tr("Show jobs panel"))
+        status.addPermanentWidget(toggle)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        open_action = file_menu.addAction(self.tr("&Open Folder…"))
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self._choose_folder)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction(self.tr("&Quit"))
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+
+        library_menu = bar.addMenu(self.tr("&Library"))
+        actions = self.library_actions
+        library_menu.addAction(actions.new_action)
+        library_menu.addMenu(actions.switch_menu)
+        library_menu.addSeparator()
+        library_menu.addAction(actions.rename_action)
+        library_menu.addAction(actions.close_action)
+
+        view_menu = bar.addMenu(self.tr("&View"))
+        view_menu.addActions(self.view_selector.mode_actions())
+        view_menu.addSeparator()
+        sidebar_action = view_menu.addAction(self.tr("Show &Sidebar"))
+        sidebar_action.setCheckable(True)
+        sidebar_action.setChecked(True)
+        sidebar_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
+        sidebar_action.toggled.connect(self.sidebar.setVisible)
+        self._sidebar_action = sidebar_action
+        jobs_action = self.jobs_panel.toggleViewAction()
+        jobs_action.setText(self.tr("Show &Jobs"))
+        jobs_action.setToolTip(self.tr("Show or hide the jobs panel"))
+        jobs_action.setShortcut(QKeySequence(self.tr("Ctrl+J")))
+        view_menu.addAction(jobs_action)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        about = help_menu.addAction(self.tr("&About Spacedrive"))
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self._show_about)
+
+    def _connect_requests(self) -> None:
+        actions = self.library_actions
+        for source in (self.sidebar, self.switcher):
+            source.switch_requested.connect(actions.switch_library)
+        self.sidebar.rename_requested.connect(actions.rename_library)
+        self.sidebar.close_requested.connect(actions.close_library)
+        self.sidebar.new_library_requested.connect(actions.create_library)
+
+    def _connect_bridge(self, bridge: CoreBridge) -> None:
+        for signal in (
+            bridge.library_created,
+            bridge.library_opened,
+            bridge.library_closed,
+            bridge.library_deleted,
+            bridge.library_renamed,
+            bridge.current_library_changed,
+            bridge.library_unavailable,
+        ):
+            signal.connect(self.refresh_libraries)
+        bridge.library_opened.connect(self._load_library_jobs)
+        for signal in (bridge.library_closed, bridge.library_deleted, bridge.library_unavailable):
+            signal.connect(self._forget_library_jobs)
+        bridge.library_unavailable.connect(self._report_unavailable)
+        for signal in (
+            bridge.job_queued,
+            bridge.job_started,
+            bridge.job_progressed,
+            bridge.job_paused,
+            bridge.job_resumed,
+            bridge.job_completed,
+            bridge.job_failed,
+            bridge.job_cancelled,
+        ):
+            signal.connect(self.jobs_model.apply)
+
+    # ---- settings --------------------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(DEFAULT_SIZE)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self._sidebar_action.setChecked(self.settings.value("window/sidebar", True, type=bool))
+        mode = str(self.settings.value("view/mode", ViewMode.GRID.value))
+        self.view_selector.set_view_mode(ViewMode(mode) if mode in set(ViewMode) else ViewMode.GRID)
+        self.content.set_view_mode(self.view_selector.view_mode())
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/sidebar", self._sidebar_action.isChecked())
+        self.settings.setValue("view/mode", self.view_selector.view_mode().value)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        event.accept()
+        self.closed.emit()
+
+    # ---- slots -----------------------------------------------------------------------------------------
+
+    def _view_mode_changed(self, mode: str) -> None:
+        self.content.set_view_mode(ViewMode(mode))
+
+    @asyncSlot(object)
+    async def _load_library_jobs(self, event: ev.LibraryOpened) -> None:
+        library = next((lib for lib in self.core.libraries.open_libraries() if lib.id == event.id), None)
+        if library is not None:
+            self.jobs_model.add_library_jobs(await library.jobs.list())
+
+    def _forget_library_jobs(
+        self, event: ev.LibraryClosed | ev.LibraryDeleted | ev.LibraryUnavailable
+    ) -> None:
+        self.jobs_model.remove_library(event.id)
+
+    def _report_unavailable(self, event: ev.LibraryUnavailable) -> None:
+        show_error(
+            self,
+            self.tr("Library “{name}” is no longer available").format(name=event.name),
+            self.tr("It was closed to protect its data: {reason}").format(reason=event.reason),
+        )
+
+    @asyncSlot()
+    async def _choose_folder(self) -> None:
+        dialog = QFileDialog(self, self.tr("Open Folder"))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.setAccessibleName(self.tr("Open folder"))
+        if self.content.path is not None:
+            dialog.setDirectory(str(self.content.path))
+        result = await finished(dialog)
+        if not shiboken6.isValid(dialog):  # destroyed with this window
+            return
+        dialog.deleteLater()
+        chosen = dialog.selectedFiles()
+        if result == QDialog.DialogCode.Accepted and chosen:
+            await self.content.open_path(Path(chosen[0]))
+
+    def _show_about(self) -> None:
+        box = message_box(
+            self,
+            QMessageBox.Icon.NoIcon,
+            self.tr("About Spacedrive"),
+            self.tr("<b>Spacedrive</b> {version}").format(version=__version__),
+            self.tr("A local-first file manager.\n\nDevice: {device}\nData folder: {data_dir}").format(
+                device=self.core.device.name, data_dir=self.core.data_dir
+            ),
+        )
+        box.setIconPixmap(app_icon().pixmap(64))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()

@@ -1,0 +1,1 @@
+"""Reusable widgets: sidebar, switchers, job status and the jobs panel."""
