@@ -4,7 +4,3 @@ import os
 
 # qasync picks its Qt binding when imported; pin it to the one this package is written for.
 os.environ.setdefault("QT_API", "pyside6")
-
-from ui import qt_fixes  # noqa: E402 - after QT_API, before any ui module calls into Qt
-
-qt_fixes.apply()

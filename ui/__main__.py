@@ -2,4 +2,6 @@ import sys
 
 from ui.app import main
 
-sys.exit(main())
+# Guarded: worker processes (walker, hashers) re-import the main module when they start.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -135,6 +136,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # a frozen build re-enters here in its worker processes
     parser = build_parser()
     args, qt_args = parser.parse_known_args(argv)
     _setup_logging(args.verbose)
