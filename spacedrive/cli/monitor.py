@@ -119,7 +119,7 @@ class _Bars:
                 status += f" {job.progress.rate:,.0f}/s"
             if job.error:
                 status += f" — {job.error}"
-            label = f"{job.name} [dim]{str(job_id)[:8]}[/dim]"
+            label = f"{job.title or job.name} [dim]{str(job_id)[:8]}[/dim]"
             if job_id not in self._tasks:
                 self._tasks[job_id] = self.progress.add_task(label, total=total, status=status)
             completed = job.progress.completed

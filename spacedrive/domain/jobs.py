@@ -63,6 +63,8 @@ class JobInfo:
     finished_at: int | None = None
     #: How many times the job was resumed after its process died.
     resumed_count: int = 0
+    #: For people: "Indexing Photos" (``Job.describe()``); ``name`` is the job type.
+    title: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class JobInfo:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "resumed_count": self.resumed_count,
+            "title": self.title or self.name,
         }
 
     @classmethod
@@ -93,4 +96,5 @@ class JobInfo:
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
             resumed_count=data.get("resumed_count", 0),
+            title=data.get("title", ""),
         )

@@ -34,8 +34,8 @@ def _job_rows(rows: list[dict[str, Any]]) -> None:
         return f"{100 * p['completed'] / p['total']:.0f}%" if p["total"] else ""
 
     table(
-        ["id", "name", "status", "progress", "created", "error"],
-        [[r["id"][:8], r["name"], r["status"], pct(r), when(r["created_at"]), r["error"]] for r in rows],
+        ["id", "job", "status", "progress", "created", "error"],
+        [[r["id"][:8], r["title"], r["status"], pct(r), when(r["created_at"]), r["error"]] for r in rows],
         "No jobs.",
     )
 

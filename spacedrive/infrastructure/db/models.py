@@ -213,6 +213,7 @@ class JobRow(Base):
     __tablename__ = "jobs"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID text
     name: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)  # Job.describe(): "Indexing Photos"
     status: Mapped[str] = mapped_column(String(16), index=True)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[bytes | None] = mapped_column(LargeBinary)  # msgpack, written at checkpoints

@@ -72,6 +72,7 @@ class _Handle:
             started_at=self.started_at,
             finished_at=self.finished_at,
             resumed_count=self.resumed_count,
+            title=self.job.describe(),
         )
 
 
@@ -173,6 +174,7 @@ class JobManager:
                 JobRow(
                     id=str(handle.id),
                     name=job.NAME,
+                    title=job.describe(),
                     status=handle.status.value,
                     priority=handle.priority,
                     state=job.serialize(),
@@ -288,6 +290,7 @@ class JobManager:
             started_at=row.started_at,
             finished_at=row.finished_at,
             resumed_count=row.resumed_count,
+            title=row.title or row.name,
         )
 
     def _schedule(self) -> None:

@@ -65,6 +65,7 @@ def upgrade() -> None:
         "jobs",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("state", sa.LargeBinary(), nullable=True),
