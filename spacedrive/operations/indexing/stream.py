@@ -1,7 +1,9 @@
-"""Run the walker in a child process and stream its batches back to the event loop.
+"""Run the walk in child processes and stream their batches back to the event loop.
 
-Walking (syscalls and Python per file) and writing (SQLite) then overlap on two cores. The child
-loads only the walker module; batches cross a pipe pickled with protocol 5.
+Walking (syscalls and Python per file) and writing (SQLite) then overlap across cores. A tree is
+shared between walkers by its top-level entries, handed out one at a time from a queue so a big
+folder does not leave the other walker idle for long; the location root is no entry, so the split is
+exact. Each child loads only the walker module; batches cross a pipe pickled with protocol 5.
 """
 
 from __future__ import annotations
@@ -13,28 +15,62 @@ import os
 import pickle
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from spacedrive.operations.indexing.rules import IndexerRules
 from spacedrive.operations.indexing.walker import Row, WalkStats, walk
+
+#: Walker processes for a large tree (two cores here: two walkers plus the writer keep both busy).
+WALKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 class WalkError(Exception):
     """The root itself could not be walked (missing, unreadable, not a folder)."""
 
 
-def _child(conn: Connection, root: bytes, rules: dict[str, Any], recursive: bool, rel_prefix: bytes) -> None:
+def _child(
+    conn: Connection, root: bytes, rules: dict[str, Any], recursive: bool, rel_prefix: bytes, work: Any
+) -> None:
     def emit(rows: list[Row]) -> None:
         conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
 
+    total = WalkStats()
     try:
-        stats = walk(root, IndexerRules.from_dict(rules), emit, recursive=recursive, rel_prefix=rel_prefix)
-        conn.send_bytes(pickle.dumps(("done", asdict(stats)), protocol=5))
+        parsed = IndexerRules.from_dict(rules)
+        while True:
+            names = work.get() if work is not None else None
+            if work is not None and names is None:
+                break
+            stats = walk(
+                root,
+                parsed,
+                emit,
+                recursive=recursive,
+                rel_prefix=rel_prefix,
+                only=frozenset(names) if names is not None else None,
+            )
+            total.merge(stats)
+            if work is None:
+                break
+        conn.send_bytes(pickle.dumps(("done", asdict(total)), protocol=5))
     except OSError as e:
         conn.send_bytes(pickle.dumps(("error", str(e)), protocol=5))
     finally:
         conn.close()
+
+
+def _top_level(root: bytes) -> tuple[list[bytes], list[bytes]]:
+    """(folder names, other names) at the top of ``root``."""
+    dirs: list[bytes] = []
+    others: list[bytes] = []
+    with os.scandir(root) as it:
+        for entry in it:
+            try:
+                (dirs if entry.is_dir(follow_symlinks=False) else others).append(entry.name)
+            except OSError:
+                others.append(entry.name)
+    return dirs, others
 
 
 async def stream_walk(
@@ -43,8 +79,9 @@ async def stream_walk(
     recursive: bool = True,
     in_process: bool = False,
     rel_prefix: bytes = b"",
+    workers: int = WALKERS,
 ) -> AsyncIterator[list[Row] | WalkStats]:
-    """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders, tests)."""
+    """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders)."""
     loop = asyncio.get_running_loop()
     if in_process:
         batches: list[list[Row]] = []
@@ -56,27 +93,61 @@ async def stream_walk(
         yield stats
         return
     ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, root, rules.to_dict(), recursive, rel_prefix), daemon=True)
-    proc.start()
-    child.close()
+    work = None
+    if recursive and workers > 1:
+        try:
+            dirs, others = await loop.run_in_executor(None, _top_level, root)
+        except OSError as e:
+            raise WalkError(f"cannot read {os.fsdecode(root)}: {e.strerror or e}") from e
+        if len(dirs) > 1:
+            work = ctx.Queue()
+            work.put(others)
+            for name in dirs:
+                work.put([name])
+            for _ in range(workers):
+                work.put(None)
+        else:
+            workers = 1
+    else:
+        workers = 1
+    conns: list[Connection] = []
+    procs = []
+    for _ in range(workers):
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=_child, args=(child, root, rules.to_dict(), recursive, rel_prefix, work), daemon=True
+        )
+        proc.start()
+        child.close()
+        conns.append(parent)
+        procs.append(proc)
+    total = WalkStats()
     try:
-        while True:
-            try:
-                data = await loop.run_in_executor(None, parent.recv_bytes)
-            except EOFError:
-                raise WalkError(f"the walker of {os.fsdecode(root)} stopped unexpectedly") from None
-            kind, payload = pickle.loads(data)
-            if kind == "rows":
-                yield payload
-            elif kind == "done":
-                yield WalkStats(**payload)
-                return
-            else:
-                raise WalkError(payload)
+        pending = list(conns)
+        while pending:
+            ready = await loop.run_in_executor(None, wait, pending)
+            for conn in ready:
+                assert isinstance(conn, Connection)
+                try:
+                    kind, payload = pickle.loads(conn.recv_bytes())
+                except EOFError:
+                    raise WalkError(f"a walker of {os.fsdecode(root)} stopped unexpectedly") from None
+                if kind == "rows":
+                    yield payload
+                elif kind == "done":
+                    total.merge(WalkStats(**payload))
+                    pending.remove(conn)
+                else:
+                    raise WalkError(payload)
+        yield total
     finally:
-        parent.close()
-        if proc.is_alive():
-            proc.kill()
-        with contextlib.suppress(Exception):
-            await loop.run_in_executor(None, proc.join, 5)
+        for conn in conns:
+            conn.close()
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                await loop.run_in_executor(None, proc.join, 5)
+        if work is not None:
+            work.close()

@@ -67,6 +67,14 @@ class WalkStats:
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
 
+    def merge(self, other: WalkStats) -> None:
+        """Add another walker's share of the same tree."""
+        self.files += other.files
+        self.dirs += other.dirs
+        self.bytes += other.bytes
+        self.skipped += other.skipped
+        self.warnings += other.warnings
+
 
 def walk(
     root: bytes,
@@ -75,11 +83,13 @@ def walk(
     batch_size: int = BATCH_SIZE,
     recursive: bool = True,
     rel_prefix: bytes = b"",
+    only: frozenset[bytes] | None = None,
 ) -> WalkStats:
     """Walk ``root`` and hand rows to ``emit`` in batches; a folder's row leaves after its contents.
 
     ``rel_prefix`` is the relative path of ``root`` inside its location (b'' for the location's root),
-    so a sub-tree can be rescanned into the same coordinates.
+    so a sub-tree can be rescanned into the same coordinates. ``only`` limits the walk to these names
+    at the top level (several walkers then share one tree exactly: ``root`` itself is no entry).
 
     The inner loop is written for speed (it runs once per file): locals, no helper calls on the
     common path.
@@ -113,6 +123,8 @@ def walk(
     root_frame = frame_for(root, rel_prefix, None, [])
     if root_frame is None:
         raise OSError(warnings[-1])
+    if only is not None:
+        root_frame.entries = [e for e in root_frame.entries if e.name in only]
     stack = [root_frame]
     while stack:
         frame = stack[-1]
