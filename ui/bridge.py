@@ -43,6 +43,14 @@ class CoreBridge(QObject):
     job_completed(JobCompleted): a job finished its work.
     job_failed(JobFailed): a job stopped with an error.
     job_cancelled(JobCancelled): a job was cancelled.
+    location_added(LocationAdded): a folder became a location of a library (its indexing is queued).
+    location_removed(LocationRemoved): a location was forgotten (its files on disk are untouched).
+    location_updated(LocationUpdated): a location's scan state, totals, name or rules changed.
+    entries_changed(EntriesChanged): the indexed entries of one folder of a location changed (from the
+        indexer or the live watcher, coalesced per folder and burst).
+    volume_added(VolumeAdded): a filesystem was mounted.
+    volume_removed(VolumeRemoved): a filesystem was unmounted.
+    volume_updated(VolumeUpdated): a volume's name, capacity, free space or read-only state changed.
     """
 
     core_started = Signal(object)
@@ -62,6 +70,13 @@ class CoreBridge(QObject):
     job_completed = Signal(object)
     job_failed = Signal(object)
     job_cancelled = Signal(object)
+    location_added = Signal(object)
+    location_removed = Signal(object)
+    location_updated = Signal(object)
+    entries_changed = Signal(object)
+    volume_added = Signal(object)
+    volume_removed = Signal(object)
+    volume_updated = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +100,13 @@ class CoreBridge(QObject):
             ev.JobCompleted: self.job_completed,
             ev.JobFailed: self.job_failed,
             ev.JobCancelled: self.job_cancelled,
+            ev.LocationAdded: self.location_added,
+            ev.LocationRemoved: self.location_removed,
+            ev.LocationUpdated: self.location_updated,
+            ev.EntriesChanged: self.entries_changed,
+            ev.VolumeAdded: self.volume_added,
+            ev.VolumeRemoved: self.volume_removed,
+            ev.VolumeUpdated: self.volume_updated,
         }
 
     def start(self) -> None:

@@ -137,6 +137,9 @@ class GuiSession:
             await self.bridge.stop()
             self.bridge.deleteLater()
             self.bridge = None
+        # Then end what the window still had running against the core (a refresh, a listing).
+        if self.window is not None:
+            await self.window.tasks.cancel_all()
         if self.server is not None:
             await self.server.stop()
             self.server = None

@@ -10,6 +10,7 @@ import pytest
 
 from spacedrive import Core
 from spacedrive.domain import events as ev
+from spacedrive.operations import locations
 from tests.ui.helpers import StepJob
 from ui.bridge import CoreBridge
 
@@ -31,6 +32,13 @@ SIGNALS = [
     "job_completed",
     "job_failed",
     "job_cancelled",
+    "location_added",
+    "location_removed",
+    "location_updated",
+    "entries_changed",
+    "volume_added",
+    "volume_removed",
+    "volume_updated",
 ]
 
 
@@ -147,3 +155,36 @@ def test_stop_ends_delivery(core: Core, run, wait) -> None:
     run(core.stop())
     assert recorder.received == []
     assert core.bus.subscriber_count == 0
+
+
+def test_location_entry_and_volume_signals(core: Core, run, wait, tmp_path: Path) -> None:
+    run(core.start(ensure_default_library=True))
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    bridge.start()
+    folder = tmp_path / "Photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(b"x")
+
+    library = core.current_library()
+    info, _job = run(locations.add_location(library, str(folder)))
+    wait(lambda: recorder.events("entries_changed") and len(recorder.events("location_updated")) >= 2)
+    added = recorder.events("location_added")[0]
+    assert (added.id, added.name, added.path) == (info.id, "Photos", str(folder))
+    changed = recorder.events("entries_changed")[0]
+    assert (changed.location_id, changed.relative_path, changed.created) == (info.id, "", 1)
+    run(locations.remove_location(library, info.id))
+    wait(lambda: recorder.events("location_removed"))
+    assert recorder.events("location_removed")[0].id == info.id
+
+    # Volumes come and go with disks; the bridge maps whatever the volume manager reports.
+    for event in (
+        ev.VolumeAdded(fingerprint="f", name="Stick", mount_point="/media/stick"),
+        ev.VolumeUpdated(fingerprint="f", name="Stick", mount_point="/media/stick"),
+        ev.VolumeRemoved(fingerprint="f", name="Stick", mount_point="/media/stick"),
+    ):
+        core.bus.emit(event)
+    wait(lambda: recorder.events("volume_removed"))
+    volume_signals = [name for name in recorder.names() if name.startswith("volume")]
+    assert volume_signals == ["volume_added", "volume_updated", "volume_removed"]
+    run(bridge.stop())

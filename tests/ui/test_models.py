@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from spacedrive.domain import events as ev
 from spacedrive.domain.device import Device
+from spacedrive.domain.entry import Entry
 from spacedrive.domain.jobs import JobInfo, JobStatus, Progress
 from spacedrive.domain.library import LibraryInfo
-from ui.models.folder import IS_DIR_ROLE, FolderEntry, FolderListModel, scan_folder
+from spacedrive.domain.location import IndexMode, LocationInfo
+from spacedrive.domain.volume import Volume
+from ui.models import folder
+from ui.models.folder import ENTRY_ROLE, INDEXED_ROLE, IS_DIR_ROLE, FolderListModel
 from ui.models.jobs import JOB_ID_ROLE, STATUS_ROLE, Column, JobListModel
-from ui.models.sidebar import KIND_ROLE, LIBRARY_ID_ROLE, LIBRARY_INFO_ROLE, ItemKind, Section, SidebarModel
+from ui.models.sidebar import (
+    ADD_ROLE,
+    BADGE_ROLE,
+    KIND_ROLE,
+    LIBRARY_ID_ROLE,
+    LIBRARY_INFO_ROLE,
+    LOCATION_INFO_ROLE,
+    PATH_ROLE,
+    USAGE_ROLE,
+    VOLUME_ROLE,
+    ItemKind,
+    Section,
+    SidebarModel,
+)
 
 
 def library(name: str, *, current: bool = False, is_open: bool = True, problem: str = "") -> LibraryInfo:
@@ -37,6 +54,9 @@ def job(name: str, status: JobStatus, progress: Progress | None = None) -> JobIn
         id=uuid.uuid4(), library_id=LIBRARY, name=name, status=status, progress=progress or Progress()
     )
 
+
+# Icons and fonts need the application object.
+pytestmark = pytest.mark.usefixtures("qapp")
 
 LIBRARY = uuid.uuid4()
 DEVICE = Device(uuid.uuid4(), "laptop", "linux", "6.1", "ThinkPad", 0)
@@ -107,6 +127,84 @@ def _fields(info: LibraryInfo) -> dict[str, object]:
     return {name: getattr(info, name) for name in LibraryInfo.__dataclass_fields__}
 
 
+def location(location_id: int, name: str, **changes: object) -> LocationInfo:
+    info = LocationInfo(
+        id=location_id,
+        uuid=uuid.uuid4(),
+        name=name,
+        path=f"/home/me/{name}",
+        mode=IndexMode.SHALLOW,
+        scan_state="complete",
+        last_scan_at=1_700_000_000,
+        total_file_count=1234,
+        total_byte_size=5_600_000_000,
+        error_message="",
+        rules={},
+        watching=True,
+    )
+    return dataclasses.replace(info, **changes)
+
+
+def volume(name: str, total: int, free: int, **flags: object) -> Volume:
+    return Volume(
+        fingerprint=f"fp-{name}",
+        name=name,
+        mount_point="/" if name == "Root" else f"/media/{name}",
+        device="/dev/sda1",
+        file_system="ext4",
+        total_capacity=total,
+        available_capacity=free,
+        is_read_only=bool(flags.get("read_only", False)),
+        is_removable=bool(flags.get("removable", False)),
+        is_network=False,
+        is_system=name == "Root",
+    )
+
+
+def test_sidebar_locations_show_scan_state_and_totals(qtmodeltester, sidebar: SidebarModel) -> None:
+    qtmodeltester.check(sidebar)
+    sidebar.set_locations(
+        [location(1, "Photos"), location(2, "Music", scan_state="scanning", last_scan_at=None)]
+    )
+    assert rows(sidebar, Section.LOCATIONS) == ["Photos", "Music"]
+    parent = sidebar.section_index(Section.LOCATIONS)
+    photos, music = sidebar.index(0, 0, parent), sidebar.index(1, 0, parent)
+    assert photos.data(KIND_ROLE) is ItemKind.LOCATION
+    assert photos.data(PATH_ROLE) == "/home/me/Photos"
+    assert photos.data(BADGE_ROLE) == ""
+    tip = photos.data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("/home/me/Photos\n") and "1234 files, 5.6 GB" in tip.replace(",", ",")
+    assert music.data(BADGE_ROLE) == "scanning…"
+    assert "Scanning…" in music.data(Qt.ItemDataRole.ToolTipRole)
+    sidebar.set_locations([location(2, "Music")])  # Photos removed, Music finished scanning
+    assert rows(sidebar, Section.LOCATIONS) == ["Music"]
+    assert sidebar.index(0, 0, parent).data(LOCATION_INFO_ROLE).scan_state == "complete"
+    sidebar.set_locations([])
+    assert rows(sidebar, Section.LOCATIONS) == ["None yet"]
+
+
+def test_sidebar_volumes_carry_their_usage_for_the_capacity_bar(qtmodeltester, sidebar: SidebarModel) -> None:
+    sidebar.set_volumes(
+        [
+            volume("Root", 100_000_000_000, 25_000_000_000),
+            volume("Stick", 0, 0, removable=True, read_only=True),
+        ]
+    )
+    parent = sidebar.section_index(Section.VOLUMES)
+    root, stick = sidebar.index(0, 0, parent), sidebar.index(1, 0, parent)
+    assert root.data() == "Root" and root.data(KIND_ROLE) is ItemKind.VOLUME
+    assert root.data(USAGE_ROLE) == pytest.approx(0.75)
+    assert root.data(PATH_ROLE) == "/"
+    assert root.data(VOLUME_ROLE).fingerprint == "fp-Root"
+    tip = root.data(Qt.ItemDataRole.ToolTipRole)
+    assert "25.0 GB free of 100.0 GB (75 % used)" in tip and "ext4 · system" in tip
+    assert stick.data(USAGE_ROLE) is None  # capacity unknown: no bar
+    assert "read-only · removable" in stick.data(Qt.ItemDataRole.ToolTipRole)
+    assert sidebar.section_index(Section.LOCATIONS).data(ADD_ROLE) == "Add Location…"
+    assert sidebar.section_index(Section.VOLUMES).data(ADD_ROLE) is None
+    qtmodeltester.check(sidebar)
+
+
 # ---- jobs ------------------------------------------------------------------------------------------------
 
 
@@ -162,30 +260,87 @@ def test_job_model_follows_events(qtmodeltester, jobs: JobListModel) -> None:
     qtmodeltester.check(jobs)
 
 
+def test_job_model_shows_a_jobs_title(jobs: JobListModel) -> None:
+    new_id = uuid.uuid4()
+    jobs.apply(ev.JobQueued(library_id=LIBRARY, id=new_id, name="indexer"))
+    assert not jobs.has_title(new_id)
+    assert jobs.index(0, Column.NAME).data() == "indexer"  # until the title is known
+    jobs.set_title(new_id, "Indexing Photos")
+    assert jobs.has_title(new_id)
+    assert jobs.index(0, Column.NAME).data() == "Indexing Photos"
+    info = dataclasses.replace(job("indexer", JobStatus.QUEUED), title="Indexing Music")
+    jobs.add_library_jobs([info])
+    assert jobs.index(0, Column.NAME).data() == "Indexing Music"
+
+
 # ---- folder ----------------------------------------------------------------------------------------------
+
+
+def entry(name: str | bytes, kind: str = "file", *, size: int | None = 1, indexed: bool = False) -> Entry:
+    raw = name if isinstance(name, bytes) else name.encode()
+    return Entry(raw, b"/data", kind, size, 1_700_000_000.0, 1_700_000_000.0, False, indexed)
+
+
+def names(model: FolderListModel) -> list[str]:
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
 
 
 def test_folder_model_passes_the_model_tester(qtmodeltester) -> None:
     model = FolderListModel()
-    model.set_entries([FolderEntry("Albums", True), FolderEntry("a.txt", False)])
+    model.append([entry("Albums", "directory", size=None), entry("a.txt")])
     qtmodeltester.check(model)
     assert model.index(0, 0).data(IS_DIR_ROLE) is True
+    assert model.index(1, 0).data(folder.PATH_ROLE) == b"/data/a.txt"
     assert model.data(QModelIndex()) is None
 
 
-def test_scan_lists_folders_first_in_natural_order(tmp_path: Path) -> None:
-    for name in ("file 10.txt", "file 2.txt", "File 1.txt"):
-        (tmp_path / name).write_text("x")
-    (tmp_path / "zebra").mkdir()
-    entries = scan_folder(str(tmp_path))
-    assert [e.name for e in entries] == ["zebra", "File 1.txt", "file 2.txt", "file 10.txt"]
+def test_chunks_are_appended_then_put_in_natural_order_folders_first(qtmodeltester) -> None:
+    model = FolderListModel()
+    qtmodeltester.check(model)  # Qt's tester then watches every change below
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.append([entry("file 10.txt"), entry("zebra", "directory"), entry("file 2.txt")])
+    assert names(model) == ["zebra", "file 2.txt", "file 10.txt"]  # each chunk arrives sorted
+    model.append([entry("File 1.txt"), entry("apples", "directory")])
+    assert inserted == [(0, 2), (3, 4)]  # one insertion per chunk, at the end
+    selected = QPersistentModelIndex(model.index(2, 0))  # "file 10.txt"
+    model.finish()
+    assert names(model) == ["apples", "zebra", "File 1.txt", "file 2.txt", "file 10.txt"]
+    assert selected.data() == "file 10.txt" and selected.row() == 4  # followed the sort
+
+
+def test_replace_applies_only_the_differences(qtmodeltester) -> None:
+    model = FolderListModel()
+    qtmodeltester.check(model)
+    model.append([entry("a"), entry("b"), entry("c"), entry("d")])
+    kept = QPersistentModelIndex(model.index(2, 0))  # "c"
+    removed: list[tuple[int, int]] = []
+    inserted: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda _parent, first, last: removed.append((first, last)))
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.replace(
+        [entry("a"), entry("c", size=99), entry("c2"), entry("c3"), entry("e"), entry("Dir", "directory")]
+    )
+    assert names(model) == ["Dir", "a", "c", "c2", "c3", "e"]
+    assert removed == [(3, 3), (1, 1)]  # "d", then "b"
+    assert inserted == [(0, 0), (3, 5)]
+    assert kept.row() == 2 and kept.data(ENTRY_ROLE).size == 99
+    model.replace([])
+    assert model.rowCount() == 0
+
+
+def test_indexed_entries_are_marked_and_described(qtmodeltester) -> None:
+    model = FolderListModel()
+    folder = Entry(b"Albums", b"/data", "directory", 2_500_000, 0.0, 0.0, False, True, file_count=3)
+    model.append([folder, entry("a.jpg", indexed=True, size=1500)])
+    assert model.index(0, 0).data(INDEXED_ROLE) is True
+    assert "3 files, 2.5 MB" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "1.5 kB" in model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
 
 
 @pytest.mark.skipif(os.name == "nt", reason="Windows names are always Unicode")
-def test_names_that_are_not_utf8_are_shown_not_crashed_on(tmp_path: Path) -> None:
-    raw = os.fsencode(tmp_path) + b"/caf\xe9.txt"
-    with open(raw, "wb"):
-        pass
+def test_names_that_are_not_utf8_are_shown_not_crashed_on() -> None:
     model = FolderListModel()
-    model.set_entries(scan_folder(str(tmp_path)))
+    model.append([entry(b"caf\xe9.txt")])
     assert model.index(0, 0).data() == "caf\ufffd.txt"
+    assert model.row_of(b"caf\xe9.txt") == 0

@@ -60,6 +60,8 @@ class _Job:
     status: JobStatus
     progress: Progress = field(default_factory=Progress)
     error: str = ""
+    #: For people ("Indexing Photos"); empty until known (job events carry only the job type's name).
+    title: str = ""
     #: Whether the job has run in this session: a resumed job then runs again rather than waits.
     has_run: bool = False
 
@@ -72,6 +74,7 @@ class _Job:
             status=info.status,
             progress=info.progress,
             error=info.error,
+            title=info.title,
             has_run=info.status is JobStatus.RUNNING,
         )
 
@@ -167,6 +170,17 @@ class JobListModel(QAbstractTableModel):
                 job.status = JobStatus.CANCELLED
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
 
+    def set_title(self, job_id: UUID, title: str) -> None:
+        """Name a job for people; its rows show ``title`` instead of the job type's name."""
+        row = self._find(job_id)
+        if row is not None and title and self._jobs[row].title != title:
+            self._jobs[row].title = title
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
+    def has_title(self, job_id: UUID) -> bool:
+        row = self._find(job_id)
+        return row is not None and bool(self._jobs[row].title)
+
     def running_rows(self) -> list[int]:
         return [row for row, job in enumerate(self._jobs) if job.status is JobStatus.RUNNING]
 
@@ -223,7 +237,7 @@ class JobListModel(QAbstractTableModel):
 
     def _display(self, job: _Job, column: Column) -> str:
         if column is Column.NAME:
-            return job.name
+            return job.title or job.name
         if column is Column.STATUS:
             return status_text(job.status)
         if column is Column.PROGRESS:

@@ -18,6 +18,9 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon
 
 from spacedrive.domain.device import Device
 from spacedrive.domain.library import LibraryInfo
+from spacedrive.domain.location import LocationInfo
+from spacedrive.domain.volume import Volume
+from ui.formatting import ago, data_size, files_text
 from ui.icons import themed_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -35,6 +38,8 @@ class Section(enum.IntEnum):
 class ItemKind(enum.Enum):
     SECTION = "section"
     LIBRARY = "library"
+    LOCATION = "location"
+    VOLUME = "volume"
     DEVICE = "device"
     #: The greyed "None yet" row of a section with nothing in it.
     PLACEHOLDER = "placeholder"
@@ -46,12 +51,26 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 LIBRARY_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 #: The library's ``LibraryInfo`` (library rows only).
 LIBRARY_INFO_ROLE = Qt.ItemDataRole.UserRole + 3
+#: The location's ``LocationInfo`` (location rows only).
+LOCATION_INFO_ROLE = Qt.ItemDataRole.UserRole + 4
+#: The ``Volume`` (volume rows only).
+VOLUME_ROLE = Qt.ItemDataRole.UserRole + 5
+#: The folder a location or volume row shows in the content area (str).
+PATH_ROLE = Qt.ItemDataRole.UserRole + 6
+#: A volume's used share of its capacity, 0.0 to 1.0 (None while the capacity is unknown).
+USAGE_ROLE = Qt.ItemDataRole.UserRole + 7
+#: A short state drawn muted at the row's right: "scanning…" for a location being indexed, else "".
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 8
+#: On a section row: the tooltip of its "+" button (Libraries, Locations), None when it has none.
+ADD_ROLE = Qt.ItemDataRole.UserRole + 9
 
 
 @dataclass(frozen=True, slots=True)
 class _Row:
     kind: ItemKind
     library: LibraryInfo | None = None
+    location: LocationInfo | None = None
+    volume: Volume | None = None
     device: Device | None = None
 
 
@@ -62,10 +81,11 @@ _SECTION_ID = 0
 
 
 class SidebarModel(QAbstractItemModel):
-    """Sections at the top level, their items one level down. Fed by ``set_libraries`` / ``set_devices``.
+    """Sections at the top level, their items one level down, fed by the ``set_*`` methods.
 
     Libraries that cannot be opened (locked by another process, corrupt, too new) are disabled rows with
-    the reason as tooltip; the current library is bold.
+    the reason as tooltip; the current library is bold. Locations carry their scan state, volumes their
+    used capacity (``USAGE_ROLE``), which the sidebar's delegate draws as a bar.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -73,11 +93,24 @@ class SidebarModel(QAbstractItemModel):
         self._rows: dict[Section, list[_Row]] = {section: [_PLACEHOLDER] for section in Section}
         self._library_icon: QIcon = themed_icon(("folder-library", "x-office-address-book"), "library")
         self._device_icon: QIcon = themed_icon(("computer",), "device")
+        self._location_icon: QIcon = themed_icon(("folder",), "location")
+        self._volume_icon: QIcon = themed_icon(("drive-harddisk",), "volume")
+        self._removable_icon: QIcon = themed_icon(("drive-removable-media",), "volume")
+        self._network_icon: QIcon = themed_icon(("folder-remote", "network-server"), "volume")
 
     # ---- feeding ---------------------------------------------------------------------------------------
 
     def set_libraries(self, libraries: list[LibraryInfo]) -> None:
         self._set_rows(Section.LIBRARIES, [_Row(ItemKind.LIBRARY, library=info) for info in libraries])
+
+    def set_locations(self, locations: list[LocationInfo]) -> None:
+        self._set_rows(Section.LOCATIONS, [_Row(ItemKind.LOCATION, location=info) for info in locations])
+
+    def set_volumes(self, volumes: list[Volume]) -> None:
+        self._set_rows(Section.VOLUMES, [_Row(ItemKind.VOLUME, volume=volume) for volume in volumes])
+
+    def locations(self) -> list[LocationInfo]:
+        return [row.location for row in self._rows[Section.LOCATIONS] if row.location is not None]
 
     def set_devices(self, devices: list[Device]) -> None:
         self._set_rows(Section.DEVICES, [_Row(ItemKind.DEVICE, device=device) for device in devices])
@@ -145,6 +178,10 @@ class SidebarModel(QAbstractItemModel):
             return row.kind
         if row.library is not None:
             return self._library_data(row.library, role)
+        if row.location is not None:
+            return self._location_data(row.location, role)
+        if row.volume is not None:
+            return self._volume_data(row.volume, role)
         if row.device is not None:
             return self._device_data(row.device, role)
         if role == Qt.ItemDataRole.DisplayRole:
@@ -169,6 +206,11 @@ class SidebarModel(QAbstractItemModel):
             return font
         if role == KIND_ROLE:
             return ItemKind.SECTION
+        if role == ADD_ROLE:
+            if section is Section.LIBRARIES:
+                return self.tr("New Library…")
+            if section is Section.LOCATIONS:
+                return self.tr("Add Location…")
         return None
 
     def _library_data(self, info: LibraryInfo, role: int) -> Any:
@@ -199,6 +241,53 @@ class SidebarModel(QAbstractItemModel):
             return info
         return None
 
+    def _location_data(self, info: LocationInfo, role: int) -> Any:
+        scanning = info.scan_state == "scanning"
+        if role == Qt.ItemDataRole.DisplayRole:
+            return info.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._location_icon
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _location_tooltip(info)
+        if role == BADGE_ROLE:
+            return self.tr("scanning…") if scanning else ""
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return self.tr("Scanning") if scanning else info.path
+        if role == LOCATION_INFO_ROLE:
+            return info
+        if role == PATH_ROLE:
+            return info.path
+        return None
+
+    def _volume_data(self, volume: Volume, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return volume.name or volume.mount_point
+        if role == Qt.ItemDataRole.DecorationRole:
+            if volume.is_network:
+                return self._network_icon
+            return self._removable_icon if volume.is_removable else self._volume_icon
+        if role == Qt.ItemDataRole.FontRole and not volume.is_available:
+            font = QFont(QGuiApplication.font())
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _volume_tooltip(volume)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            if volume.total_capacity <= 0:
+                return volume.mount_point
+            return self.tr("{free} free of {total}").format(
+                free=data_size(volume.available_capacity), total=data_size(volume.total_capacity)
+            )
+        if role == USAGE_ROLE:
+            return volume.used_percent / 100 if volume.total_capacity > 0 else None
+        if role == BADGE_ROLE:
+            return "" if volume.is_available else self.tr("not responding")
+        if role == VOLUME_ROLE:
+            return volume
+        if role == PATH_ROLE:
+            return volume.mount_point
+        return None
+
     def _device_data(self, device: Device, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return device.name
@@ -211,9 +300,60 @@ class SidebarModel(QAbstractItemModel):
         return None
 
 
+def _location_tooltip(info: LocationInfo) -> str:
+    tr = QCoreApplication.translate
+    lines = [info.path]
+    if info.scan_state == "scanning":
+        lines.append(tr("SidebarModel", "Scanning…"))
+    if info.last_scan_at is not None:
+        lines.append(
+            tr("SidebarModel", "{files}, {size}").format(
+                files=files_text(info.total_file_count), size=data_size(info.total_byte_size)
+            )
+        )
+        lines.append(tr("SidebarModel", "Scanned {when}").format(when=ago(info.last_scan_at)))
+    elif info.scan_state != "scanning":
+        lines.append(tr("SidebarModel", "Not scanned yet"))
+    if info.error_message:
+        lines.append(info.error_message)
+    if not info.watching:
+        lines.append(tr("SidebarModel", "Changes on disk are picked up at the next scan"))
+    return "\n".join(lines)
+
+
+def _volume_tooltip(volume: Volume) -> str:
+    tr = QCoreApplication.translate
+    lines = [volume.mount_point]
+    if volume.total_capacity > 0:
+        lines.append(
+            tr("SidebarModel", "{free} free of {total} ({percent} % used)").format(
+                free=data_size(volume.available_capacity),
+                total=data_size(volume.total_capacity),
+                percent=round(volume.used_percent),
+            )
+        )
+    flags = [volume.file_system]
+    if volume.is_read_only:
+        flags.append(tr("SidebarModel", "read-only"))
+    if volume.is_removable:
+        flags.append(tr("SidebarModel", "removable"))
+    if volume.is_network:
+        flags.append(tr("SidebarModel", "network"))
+    if volume.is_system:
+        flags.append(tr("SidebarModel", "system"))
+    lines.append(" · ".join(flag for flag in flags if flag))
+    if not volume.is_available:
+        lines.append(tr("SidebarModel", "Not responding; the sizes shown are the last known"))
+    return "\n".join(lines)
+
+
 def _identity(row: _Row) -> object:
     if row.library is not None:
         return row.library.id
+    if row.location is not None:
+        return ("location", row.location.id)
+    if row.volume is not None:
+        return ("volume", row.volume.fingerprint)
     if row.device is not None:
         return row.device.id
     return row.kind

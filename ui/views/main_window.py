@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 import shiboken6
@@ -23,18 +25,25 @@ from qasync import asyncSlot
 from spacedrive import __version__
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
+from spacedrive.errors import NoCurrentLibrary, SpacedriveError
+from spacedrive.operations.libraries import Library
+from spacedrive.operations.locations import list_locations
 from ui.bridge import CoreBridge
 from ui.dialogs.prompts import finished, message_box, show_error
 from ui.icons import app_icon
 from ui.models.jobs import JobListModel
 from ui.models.sidebar import SidebarModel
+from ui.tasks import TaskSet
 from ui.views.content import ContentView
 from ui.views.library_actions import LibraryActions
+from ui.views.location_actions import LocationActions
 from ui.widgets.job_status import JobStatusWidget
 from ui.widgets.jobs_panel import JobsPanel
 from ui.widgets.library_switcher import LibrarySwitcher
 from ui.widgets.sidebar import Sidebar
 from ui.widgets.view_mode import ViewMode, ViewModeSelector
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = QSize(1200, 760)
 SIDEBAR_WIDTH = 220
@@ -64,9 +73,13 @@ class MainWindow(QMainWindow):
         self.sidebar_model = SidebarModel(self)
         self.jobs_model = JobListModel(self)
         self.library_actions = LibraryActions(core, self)
+        self.location_actions = LocationActions(core, self, lambda: self.content.path)
+        self._locations_generation = 0
+        #: Work started by core events and sidebar clicks; the session cancels it before the core stops.
+        self.tasks = TaskSet()
 
         self.sidebar = Sidebar(self.sidebar_model)
-        self.content = ContentView()
+        self.content = ContentView(core, self.tasks)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.sidebar)
@@ -92,14 +105,16 @@ class MainWindow(QMainWindow):
         self._connect_bridge(bridge)
         self._restore_settings()
         self.refresh_libraries()
+        self.refresh_volumes()
         self.sidebar_model.set_devices([core.device])
 
     # ---- data ------------------------------------------------------------------------------------------
 
     async def load(self, path: Path | None = None) -> None:
-        """Read the jobs of every open library and list ``path`` (the home folder by default)."""
+        """Read the jobs of every open library and its locations, then list ``path`` (default: home)."""
         for library in self.core.libraries.open_libraries():
             self.jobs_model.add_library_jobs(await library.jobs.list())
+        await self.refresh_locations()
         await self.content.open_path(path or Path.home())
 
     def refresh_libraries(self) -> None:
@@ -111,6 +126,33 @@ class MainWindow(QMainWindow):
         else:
             self.setWindowTitle(self.tr("Spacedrive — {library}").format(library=current.name))
         self.library_actions.update_actions()
+        self.location_actions.update_actions()
+
+    async def refresh_locations(self) -> None:
+        """Show the current library's locations in the sidebar; the latest call wins."""
+        self._locations_generation += 1
+        generation = self._locations_generation
+        try:
+            infos = await list_locations(self.core.libraries.current())
+        except NoCurrentLibrary:
+            infos = []
+        except SpacedriveError as e:  # the library closed meanwhile: its own event refreshes again
+            log.info("locations not listed: %s", e.message)
+            return
+        # The window may have been closed and deleted meanwhile (the app quitting).
+        if generation == self._locations_generation and shiboken6.isValid(self):
+            self.sidebar_model.set_locations(infos)
+            self.content.set_locations(infos)
+            self._select_shown_folder()
+
+    def refresh_volumes(self) -> None:
+        self.sidebar_model.set_volumes(self.core.volumes.list())
+        self._select_shown_folder()
+
+    def _select_shown_folder(self) -> None:
+        """Keep the sidebar's selection on the shown folder's row when rows are replaced."""
+        if self.content.path is not None:
+            self.sidebar.select_path(os.fspath(self.content.path))
 
     def set_view_mode(self, mode: ViewMode) -> None:
         self.view_selector.set_view_mode(mode)
@@ -161,6 +203,8 @@ class MainWindow(QMainWindow):
         library_menu.addSeparator()
         library_menu.addAction(actions.rename_action)
         library_menu.addAction(actions.close_action)
+        library_menu.addSeparator()
+        library_menu.addAction(self.location_actions.add_action)
 
         view_menu = bar.addMenu(self.tr("&View"))
         view_menu.addActions(self.view_selector.mode_actions())
@@ -189,6 +233,14 @@ class MainWindow(QMainWindow):
         self.sidebar.rename_requested.connect(actions.rename_library)
         self.sidebar.close_requested.connect(actions.close_library)
         self.sidebar.new_library_requested.connect(actions.create_library)
+        locations = self.location_actions
+        self.sidebar.add_location_requested.connect(locations.choose_and_add)
+        self.sidebar.rescan_location_requested.connect(locations.rescan)
+        self.sidebar.remove_location_requested.connect(locations.remove)
+        self.content.add_location_requested.connect(locations.add_folder)
+        self.sidebar.open_path_requested.connect(self._open_path)
+        self.content.folder_opened.connect(self.sidebar.select_path)
+        locations.open_path_requested.connect(self._open_path)
 
     def _connect_bridge(self, bridge: CoreBridge) -> None:
         for signal in (
@@ -216,6 +268,20 @@ class MainWindow(QMainWindow):
             bridge.job_cancelled,
         ):
             signal.connect(self.jobs_model.apply)
+        for signal in (bridge.job_queued, bridge.job_started):
+            signal.connect(self._fetch_job_title)
+        for signal in (
+            bridge.location_added,
+            bridge.location_removed,
+            bridge.location_updated,
+            bridge.current_library_changed,
+            bridge.library_closed,
+            bridge.library_unavailable,
+        ):
+            signal.connect(self._refresh_locations)
+        bridge.entries_changed.connect(self._entries_changed)
+        for signal in (bridge.volume_added, bridge.volume_removed, bridge.volume_updated):
+            signal.connect(self.refresh_volumes)
 
     # ---- settings --------------------------------------------------------------------------------------
 
@@ -252,11 +318,38 @@ class MainWindow(QMainWindow):
     def _view_mode_changed(self, mode: str) -> None:
         self.content.set_view_mode(ViewMode(mode))
 
-    @asyncSlot(object)
-    async def _load_library_jobs(self, event: ev.LibraryOpened) -> None:
+    def _refresh_locations(self) -> None:
+        self.tasks.spawn(self.refresh_locations())
+
+    def _entries_changed(self, event: ev.EntriesChanged) -> None:
+        if event.library_id == self.core.libraries.current_id():
+            self.content.entries_changed(event)
+
+    def _open_path(self, path: str) -> None:
+        self.tasks.spawn(self.content.open_path(Path(path)))
+
+    def _fetch_job_title(self, event: ev.JobQueued | ev.JobStarted) -> None:
+        """Job events name the job type; the jobs panel and status bar show the job's own title."""
+        if not self.jobs_model.has_title(event.id):
+            self.tasks.spawn(self._set_job_title(event))
+
+    async def _set_job_title(self, event: ev.JobQueued | ev.JobStarted) -> None:
+        try:
+            info = await self.core.libraries.get_open(event.library_id).jobs.info(event.id)
+        except SpacedriveError:  # its library closed meanwhile
+            return
+        if shiboken6.isValid(self):
+            self.jobs_model.set_title(event.id, info.title)
+
+    def _load_library_jobs(self, event: ev.LibraryOpened) -> None:
         library = next((lib for lib in self.core.libraries.open_libraries() if lib.id == event.id), None)
         if library is not None:
-            self.jobs_model.add_library_jobs(await library.jobs.list())
+            self.tasks.spawn(self._add_library_jobs(library))
+
+    async def _add_library_jobs(self, library: Library) -> None:
+        jobs = await library.jobs.list()
+        if shiboken6.isValid(self):
+            self.jobs_model.add_library_jobs(jobs)
 
     def _forget_library_jobs(
         self, event: ev.LibraryClosed | ev.LibraryDeleted | ev.LibraryUnavailable

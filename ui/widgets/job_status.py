@@ -10,7 +10,8 @@ from ui.models.jobs import PROGRESS_ROLE, Column, JobListModel, rate_text
 
 
 class JobStatusWidget(QWidget):
-    """Shows the newest running job, "+N more" when others run too, and "No running jobs" when idle."""
+    """Shows the newest running job (title, progress bar, what it is doing, rate), "+N more" when others
+    run too, and "No running jobs" when idle."""
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -26,6 +27,9 @@ class JobStatusWidget(QWidget):
         self.progress_bar.setFixedWidth(160)
         self.progress_bar.setMaximumHeight(self.fontMetrics().height() + 4)
         self.progress_bar.setTextVisible(True)
+        self.detail_label = QLabel()
+        self.detail_label.setEnabled(False)  # muted: the job's title says what runs, this says how far
+        self.detail_label.setAccessibleName(self.tr("Job step"))
         self.rate_label = QLabel()
         self.rate_label.setAccessibleName(self.tr("Job rate"))
         self.more_label = QLabel()
@@ -34,7 +38,14 @@ class JobStatusWidget(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(8)
-        for widget in (self.idle_label, self.name_label, self.progress_bar, self.rate_label, self.more_label):
+        for widget in (
+            self.idle_label,
+            self.name_label,
+            self.progress_bar,
+            self.detail_label,
+            self.rate_label,
+            self.more_label,
+        ):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -49,7 +60,7 @@ class JobStatusWidget(QWidget):
         running = self._model.running_rows()
         busy = bool(running)
         self.idle_label.setVisible(not busy)
-        for widget in (self.name_label, self.progress_bar, self.rate_label):
+        for widget in (self.name_label, self.progress_bar, self.detail_label, self.rate_label):
             widget.setVisible(busy)
         self.more_label.setVisible(len(running) > 1)
         if not busy:
@@ -62,7 +73,10 @@ class JobStatusWidget(QWidget):
             self.progress_bar.setValue(int(progress.fraction * 100))
         else:
             self.progress_bar.setRange(0, 0)  # busy indicator: the job has not said how much there is
-        self.progress_bar.setToolTip(progress.message or progress.phase)
+        detail = progress.message or progress.phase
+        self.progress_bar.setToolTip(detail)
+        self.detail_label.setText(detail)
+        self.detail_label.setVisible(bool(detail))
         self.rate_label.setText(rate_text(progress.rate))
         self.rate_label.setVisible(progress.rate > 0)
         self.more_label.setText(self.tr("+%n more", "", len(running) - 1))

@@ -1,20 +1,46 @@
-"""Sidebar: the tree of libraries and the other sections, with a context menu on libraries."""
+"""Sidebar: the tree of libraries, locations, volumes and devices, with context menus and "+" buttons."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QPalette
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QHelpEvent, QIcon, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QMenu,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolTip,
     QTreeView,
     QWidget,
 )
 
-from ui.models.sidebar import KIND_ROLE, LIBRARY_INFO_ROLE, ItemKind, Section, SidebarModel
+from ui.icons import bundled_icon
+from ui.models.sidebar import (
+    ADD_ROLE,
+    BADGE_ROLE,
+    KIND_ROLE,
+    LIBRARY_INFO_ROLE,
+    LOCATION_INFO_ROLE,
+    PATH_ROLE,
+    USAGE_ROLE,
+    ItemKind,
+    Section,
+    SidebarModel,
+)
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -22,27 +48,146 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 SECTION_GAP = 10
 FIRST_SECTION_GAP = 4
 ROW_PADDING = 6
+#: The capacity bar under a volume's name: its thickness and the room it takes below the name.
+BAR_HEIGHT = 4
+BAR_SPACE = 8
+#: Room between a row's text and its badge, and around the section's "+" button.
+BADGE_GAP = 6
+ADD_BUTTON_SIZE = 14
+ADD_BUTTON_MARGIN = 8
+#: Used share from which a volume's bar is drawn in the warning color.
+FULL_WARNING = 0.9
 
 
 class SidebarDelegate(QStyledItemDelegate):
-    """Airier rows, and section titles set apart: a gap above, the palette's muted text color."""
+    """Airy rows; section titles set apart and muted; badges; capacity bars; the sections' "+" buttons.
+
+    Signals
+    -------
+    add_requested(int): the "+" button of this ``Section`` was clicked.
+    """
+
+    add_requested = Signal(int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._add_icon = bundled_icon("add")
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         size = super().sizeHint(option, index)
-        extra = ROW_PADDING + (
-            SECTION_GAP if index.data(KIND_ROLE) is ItemKind.SECTION and index.row() else 0
-        )
+        extra = ROW_PADDING + _gap_above(index)
+        if index.data(USAGE_ROLE) is not None:
+            extra += BAR_SPACE
         return QSize(size.width(), size.height() + extra)
 
-    def initStyleOption(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
+    def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         super().initStyleOption(option, index)
         if index.data(KIND_ROLE) is ItemKind.SECTION:
             muted = option.palette.color(QPalette.ColorRole.PlaceholderText)
             option.palette.setColor(QPalette.ColorRole.Text, muted)
             option.displayAlignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
             option.rect.setTop(option.rect.top() + _gap_above(index))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        usage = index.data(USAGE_ROLE)
+        badge = index.data(BADGE_ROLE) or ""
+        full = QRect(opt.rect)
+        if usage is not None:
+            # The whole row is highlighted; the name and icon sit above the bar.
+            background = QStyleOptionViewItem(opt)
+            background.text = ""
+            background.icon = QIcon()
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, background, painter, widget)
+            opt.rect.setBottom(opt.rect.bottom() - BAR_SPACE + 2)
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        # Badges, bars and "+" buttons end where the "+" glyph does, a margin away from the edge.
+        text_rect.setRight(min(text_rect.right(), full.right() - ADD_BUTTON_MARGIN - 1))
+        badge_width = opt.fontMetrics.horizontalAdvance(badge) + BADGE_GAP if badge else 0
+        add_tip = index.data(ADD_ROLE)
+        if add_tip:
+            badge_width = ADD_BUTTON_SIZE + ADD_BUTTON_MARGIN
+        opt.text = opt.fontMetrics.elidedText(
+            opt.text, Qt.TextElideMode.ElideRight, max(0, text_rect.width() - badge_width)
+        )
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        if badge:
+            self._paint_badge(painter, opt, text_rect, badge, selected)
+        if usage is not None:
+            track = QRect(text_rect.left(), full.bottom() - BAR_SPACE + 1, text_rect.width(), BAR_HEIGHT)
+            self._paint_bar(painter, opt.palette, track, usage, selected)
+        if add_tip:
+            self._add_icon.paint(painter, self.add_button_rect(option), Qt.AlignmentFlag.AlignCenter)
+
+    def _paint_badge(
+        self, painter: QPainter, opt: QStyleOptionViewItem, text_rect: QRect, badge: str, selected: bool
+    ) -> None:
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.PlaceholderText
+        painter.save()
+        painter.setPen(opt.palette.color(role))
+        painter.setFont(opt.font)
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), badge)
+        painter.restore()
+
+    def _paint_bar(
+        self, painter: QPainter, palette: QPalette, track: QRect, usage: float, selected: bool
+    ) -> None:
+        if track.width() <= 0:
+            return
+        if selected:
+            fill = palette.color(QPalette.ColorRole.HighlightedText)
+            back = QColor(fill)
+            back.setAlphaF(0.35)
+        else:
+            fill = QColor("#d9534f") if usage >= FULL_WARNING else palette.color(QPalette.ColorRole.Highlight)
+            back = QColor(palette.color(QPalette.ColorRole.Text))
+            back.setAlphaF(0.15)
+        used = QRect(track)
+        used.setWidth(max(1, round(track.width() * min(1.0, max(0.0, usage)))))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        radius = BAR_HEIGHT / 2
+        painter.setBrush(back)
+        painter.drawRoundedRect(track, radius, radius)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(used, radius, radius)
+        painter.restore()
+
+    @staticmethod
+    def add_button_rect(option: QStyleOptionViewItem) -> QRect:
+        """Where a section's "+" button is drawn: at the right, level with the bottom-aligned title."""
+        rect = option.rect
+        y = rect.bottom() - (option.fontMetrics.height() + ADD_BUTTON_SIZE) // 2
+        x = rect.right() - ADD_BUTTON_MARGIN - ADD_BUTTON_SIZE
+        return QRect(x, y, ADD_BUTTON_SIZE, ADD_BUTTON_SIZE)
+
+    def editorEvent(
+        self, event: QEvent, model: QAbstractItemModel, option: QStyleOptionViewItem, index: ModelIndex
+    ) -> bool:
+        if (
+            event.type() == QEvent.Type.MouseButtonRelease
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+            and index.data(ADD_ROLE)
+            and self.add_button_rect(option).contains(event.position().toPoint())
+        ):
+            self.add_requested.emit(index.row())
+            return True
+        return super().editorEvent(event, model, option, index)
+
+    def helpEvent(
+        self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem, index: ModelIndex
+    ) -> bool:
+        tip = index.data(ADD_ROLE)
+        if tip and self.add_button_rect(option).contains(event.pos()):
+            QToolTip.showText(event.globalPos(), tip, view)
+            return True
+        return super().helpEvent(event, view, option, index)
 
 
 def _gap_above(index: ModelIndex) -> int:
@@ -52,7 +197,8 @@ def _gap_above(index: ModelIndex) -> int:
 
 
 class Sidebar(QTreeView):
-    """Always-expanded sections; activating a library (double click, Enter) asks to switch to it.
+    """Always-expanded sections. Activating a library asks to switch to it; clicking a location or a
+    volume asks to show its folder.
 
     Signals
     -------
@@ -60,12 +206,20 @@ class Sidebar(QTreeView):
     rename_requested(UUID): ask for a new name for this library.
     close_requested(UUID): close this library.
     new_library_requested(): ask for a name and create a library.
+    open_path_requested(str): show this folder (a location's or a volume's) in the content area.
+    add_location_requested(): ask for a folder and add it as a location of the current library.
+    rescan_location_requested(int): index this location (by id) again.
+    remove_location_requested(int): forget this location (by id), after asking.
     """
 
     switch_requested = Signal(object)
     rename_requested = Signal(object)
     close_requested = Signal(object)
     new_library_requested = Signal()
+    open_path_requested = Signal(str)
+    add_location_requested = Signal()
+    rescan_location_requested = Signal(int)
+    remove_location_requested = Signal(int)
 
     def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,7 +230,9 @@ class Sidebar(QTreeView):
         self.setItemsExpandable(False)
         self.setExpandsOnDoubleClick(False)
         self.setIndentation(14)
-        self.setItemDelegate(SidebarDelegate(self))
+        self.delegate = SidebarDelegate(self)
+        self.delegate.add_requested.connect(self._add_requested)
+        self.setItemDelegate(self.delegate)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -86,19 +242,47 @@ class Sidebar(QTreeView):
         model.rowsInserted.connect(self._expand_inserted)
         self.customContextMenuRequested.connect(self._show_menu)
         self.activated.connect(self._activated)
+        self.clicked.connect(self._clicked)
 
     def _expand_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
             for row in range(first, last + 1):
                 self.expand(self.model().index(row, 0))
 
+    def select_path(self, path: str) -> None:
+        """Select the location or volume showing ``path`` (the folder shown), or nothing."""
+        for section in (Section.LOCATIONS, Section.VOLUMES):
+            parent = self._model.section_index(section)
+            for row in range(self._model.rowCount(parent)):
+                index = self._model.index(row, 0, parent)
+                if index.data(PATH_ROLE) == path:
+                    self.setCurrentIndex(index)
+                    return
+        self.clearSelection()
+
+    def _add_requested(self, section: int) -> None:
+        if section == Section.LIBRARIES:
+            self.new_library_requested.emit()
+        elif section == Section.LOCATIONS:
+            self.add_location_requested.emit()
+
     def _activated(self, index: QModelIndex) -> None:
         info = index.data(LIBRARY_INFO_ROLE)
         if info is not None and not info.is_current and not info.problem:
             self.switch_requested.emit(info.id)
+        self._clicked(index)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        path = index.data(PATH_ROLE)
+        if path:
+            self.open_path_requested.emit(path)
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The context menu for the row at ``index`` (library or location actions), or None."""
+        return self.library_menu(index) or self.location_menu(index)
 
     def library_menu(self, index: QModelIndex) -> QMenu | None:
-        """The context menu for the row at ``index``: library actions in the Libraries section, else None."""
+        """Library actions for a row of the Libraries section, else None."""
         libraries = self._model.section_index(Section.LIBRARIES)
         if index != libraries and index.parent() != libraries:
             return None
@@ -123,8 +307,32 @@ class Sidebar(QTreeView):
         menu.addAction(new)
         return menu
 
+    def location_menu(self, index: QModelIndex) -> QMenu | None:
+        """Location actions for a row of the Locations section, else None."""
+        locations = self._model.section_index(Section.LOCATIONS)
+        if index != locations and index.parent() != locations:
+            return None
+        menu = QMenu(self)
+        menu.setAccessibleName(self.tr("Location menu"))
+        info = index.data(LOCATION_INFO_ROLE)
+        if info is not None:
+            reveal = QAction(self.tr("Re&veal"), menu)
+            reveal.setToolTip(self.tr("Show the location's folder"))
+            reveal.triggered.connect(lambda: self.open_path_requested.emit(info.path))
+            rescan = QAction(self.tr("Re&scan"), menu)
+            rescan.setEnabled(info.scan_state != "scanning")
+            rescan.triggered.connect(lambda: self.rescan_location_requested.emit(info.id))
+            remove = QAction(self.tr("&Remove…"), menu)
+            remove.triggered.connect(lambda: self.remove_location_requested.emit(info.id))
+            menu.addActions([reveal, rescan, remove])
+            menu.addSeparator()
+        add = QAction(self.tr("&Add Location…"), menu)
+        add.triggered.connect(self.add_location_requested)
+        menu.addAction(add)
+        return menu
+
     def _show_menu(self, pos: QPoint) -> None:
-        menu = self.library_menu(self.indexAt(pos))
+        menu = self.context_menu(self.indexAt(pos))
         if menu is None:
             return
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

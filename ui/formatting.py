@@ -1,0 +1,46 @@
+"""Numbers, sizes and times as people read them, in the user's locale."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
+
+
+def data_size(size: int) -> str:
+    """Bytes in decimal units ("1.2 GB"), as Finder, Nautilus and disk labels count them."""
+    return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
+
+
+def items_text(count: int) -> str:
+    """How many items a folder holds, with the locale's digit grouping (``%Ln``)."""
+    tr = QCoreApplication.translate
+    return tr("Formatting", "1 item") if count == 1 else tr("Formatting", "%Ln items", "", count)
+
+
+def files_text(count: int) -> str:
+    tr = QCoreApplication.translate
+    return tr("Formatting", "1 file") if count == 1 else tr("Formatting", "%Ln files", "", count)
+
+
+def date_time(seconds: float) -> str:
+    """A moment in the locale's short date and time format."""
+    moment = QDateTime.fromMSecsSinceEpoch(int(seconds * 1000))
+    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+
+
+def ago(seconds: float, now: float | None = None) -> str:
+    """How long ago ``seconds`` (Unix time) was, coarsely: "just now", "5 minutes ago", then the date."""
+    elapsed = (time.time() if now is None else now) - seconds
+    tr = QCoreApplication.translate
+    if elapsed < 60:
+        return tr("Formatting", "just now")
+    if elapsed < 120:
+        return tr("Formatting", "a minute ago")
+    if elapsed < 3600:
+        return tr("Formatting", "%n minutes ago", "", int(elapsed // 60))
+    if elapsed < 7200:
+        return tr("Formatting", "an hour ago")
+    if elapsed < 86400:
+        return tr("Formatting", "%n hours ago", "", int(elapsed // 3600))
+    return date_time(seconds)
