@@ -103,8 +103,12 @@ async def test_failure_is_recorded_with_its_reason(core: Core) -> None:
 async def test_closing_the_library_keeps_a_resumable_job_for_next_time(tmp_path: Path) -> None:
     core = Core(tmp_path / "d", background=True)
     await core.start(ensure_default_library=True)
-    job_id = await core.current_library().jobs.dispatch(CountJob(total=100, delay=0.01))
-    await asyncio.sleep(0.4)
+    jobs = core.current_library().jobs
+    job_id = await jobs.dispatch(CountJob(total=100, delay=0.01))
+    async with asyncio.timeout(10):
+        while (await jobs.info(job_id)).progress.completed < 10:
+            await asyncio.sleep(0.02)
+    await asyncio.sleep(0.3)  # past the checkpoint coalescing interval
     await core.stop()
     core = Core(tmp_path / "d", background=True)
     await core.start()
@@ -180,8 +184,9 @@ async def test_paused_job_stays_paused_across_restarts(tmp_path: Path) -> None:
         before = (await jobs.info(job_id)).progress.completed
         assert (await jobs.info(job_id)).status is JobStatus.PAUSED
         await jobs.resume(job_id)
-        await asyncio.sleep(0.3)
-        assert (await jobs.info(job_id)).progress.completed > before
+        async with asyncio.timeout(10):  # moves again once resumed (however loaded the machine is)
+            while (await jobs.info(job_id)).progress.completed <= before:
+                await asyncio.sleep(0.05)
         await jobs.cancel(job_id)
     finally:
         await core.stop()
