@@ -14,6 +14,7 @@ Phases, each resumable:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -70,24 +71,36 @@ class IndexerJob(Job):
         rules = IndexerRules.from_dict(await locations.get_rules(library, self.location_id))
         now = time.time_ns()
         first_scan = await store.count_entries(library.db, self.location_id) == 0
-        await store.reset_staging(library.db)
+        table = store.new_staging_table()
+        await store.reset_staging(library.db, table)
         seen = 0
         bytes_seen = 0
         walk_stats = WalkStats()
-        async for item in stream_walk(self.path, rules):
-            if isinstance(item, WalkStats):
-                walk_stats = item
-                break
-            await ctx.check_interrupt()
-            await store.stage_rows(library.db, item)
-            seen += len(item)
-            bytes_seen += sum(r[4] for r in item)
-            ctx.progress(seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen)
+        try:
+            async for item in stream_walk(self.path, rules):
+                if isinstance(item, WalkStats):
+                    walk_stats = item
+                    break
+                await ctx.check_interrupt()
+                await store.stage_rows(library.db, table, item)
+                seen += len(item)
+                bytes_seen += sum(r[4] for r in item)
+                ctx.progress(
+                    seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen
+                )
+        except BaseException:
+            with contextlib.suppress(Exception):  # the staged rows would otherwise stay until close
+                await store.drop_staging(library.db, table)
+            raise
         ctx.progress(seen, seen, phase="processing", message="writing the index")
         if first_scan:
-            result = store.ApplyResult(inserted=await store.insert_staged(library.db, self.location_id, now))
+            result = store.ApplyResult(
+                inserted=await store.insert_staged(library.db, self.location_id, now, table)
+            )
         else:
-            result = await store.apply_staging(library.db, self.location_id, now, force=self.force)
+            result = await store.apply_staging(library.db, self.location_id, now, table, force=self.force)
+            if result.updated or result.deleted:
+                await content.drop_orphan_identities(library.db)  # shallow mode has no content phase
         self.stats = {
             "entries": seen,
             "files": walk_stats.files,

@@ -9,6 +9,7 @@ stays flat whatever the size of the location.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ _COLS = ", ".join(ROW_COLUMNS)
 #: New entries get 128 random bits from SQLite as their UUID (drawn in C while rows are copied).
 _NEW_UUID = "randomblob(16)"
 _MARKS = ", ".join("?" for _ in ROW_COLUMNS)
+_staging_ids = itertools.count(1)
 _KEY = "s.relative_path = e.relative_path AND s.name = e.name AND s.extension = e.extension"
 
 
@@ -57,7 +59,7 @@ async def count_entries(db: Database, location_id: int) -> int:
 _BULK_INDEXES = ("ix_entries_key", "ix_entries_uuid", "ix_entries_location_inode")
 
 
-async def insert_staged(db: Database, location_id: int, indexed_at: int) -> int:
+async def insert_staged(db: Database, location_id: int, indexed_at: int, table: str) -> int:
     """A first scan: move everything staged into entries.
 
     When the staged rows outnumber the entries already in the library, the secondary indexes are
@@ -66,7 +68,7 @@ async def insert_staged(db: Database, location_id: int, indexed_at: int) -> int:
     loc = int(location_id)
     async with db.write() as session:
         d = await _raw(await session.connection())
-        cur = await d.execute("SELECT count(*) FROM temp.scan_staging")
+        cur = await d.execute(f"SELECT count(*) FROM temp.{table}")
         staged = int((await cur.fetchone())[0])
         cur = await d.execute("SELECT max(id) FROM entries")
         existing = int((await cur.fetchone())[0] or 0)
@@ -81,34 +83,47 @@ async def insert_staged(db: Database, location_id: int, indexed_at: int) -> int:
                 await d.execute(f"DROP INDEX IF EXISTS {name}")
         await d.execute(
             f"INSERT INTO entries (location_id, indexed_at, uuid, {_COLS}) "
-            f"SELECT {loc}, {int(indexed_at)}, {_NEW_UUID}, {_COLS} FROM temp.scan_staging ORDER BY rowid"
+            f"SELECT {loc}, {int(indexed_at)}, {_NEW_UUID}, {_COLS} FROM temp.{table} ORDER BY rowid"
         )
         for sql in rebuild:
             await d.execute(sql)
-        await d.execute("DROP TABLE temp.scan_staging")
+        await d.execute(f"DROP TABLE temp.{table}")
     return staged
 
 
-async def reset_staging(db: Database) -> None:
+def new_staging_table() -> str:
+    """A staging table name of its own for one scan: scans of other locations, and the watcher, may
+    stage at the same time on the same write connection."""
+    return f"scan_staging_{next(_staging_ids)}"
+
+
+async def reset_staging(db: Database, table: str) -> None:
     """(Re)create the staging table on the write connection (a TEMP table: gone if the process dies)."""
     async with db.write() as session:
         driver = await _raw(await session.connection())
-        await driver.execute("DROP TABLE IF EXISTS temp.scan_staging")
+        await driver.execute(f"DROP TABLE IF EXISTS temp.{table}")
         await driver.execute(
-            "CREATE TEMP TABLE scan_staging (relative_path BLOB, name BLOB, extension BLOB, "
+            f"CREATE TEMP TABLE {table} (relative_path BLOB, name BLOB, extension BLOB, "
             "kind INT, size INT, aggregate_size INT, child_count INT, file_count INT, inode INT, "
             "permissions INT, hidden INT, created_at INT, modified_at INT, "
             "agg_known INT NOT NULL DEFAULT 1)"
         )
 
 
-async def stage_rows(db: Database, rows: list[Row], aggregates_known: bool = True) -> None:
+async def drop_staging(db: Database, table: str) -> None:
+    """Forget a scan's staged rows (an interrupted scan; applying drops the table itself)."""
+    async with db.write() as session:
+        driver = await _raw(await session.connection())
+        await driver.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+async def stage_rows(db: Database, table: str, rows: list[Row], aggregates_known: bool = True) -> None:
     """Stage walked rows. A one-level listing does not know its sub-folders' sizes: those keep theirs."""
     known = 1 if aggregates_known else 0
     async with db.write() as session:
         driver = await _raw(await session.connection())
         await driver.executemany(
-            f"INSERT INTO temp.scan_staging ({_COLS}, agg_known) VALUES ({_MARKS}, {known})", rows
+            f"INSERT INTO temp.{table} ({_COLS}, agg_known) VALUES ({_MARKS}, {known})", rows
         )
 
 
@@ -139,7 +154,12 @@ def _scope_clause(scopes: list[Scope] | None) -> tuple[str, tuple[Any, ...]]:
 
 
 async def apply_staging(
-    db: Database, location_id: int, indexed_at: int, scopes: list[Scope] | None = None, force: bool = False
+    db: Database,
+    location_id: int,
+    indexed_at: int,
+    table: str,
+    scopes: list[Scope] | None = None,
+    force: bool = False,
 ) -> ApplyResult:
     """Make the location's entries (within ``scopes``) equal to what was staged, in one transaction."""
     loc = int(location_id)
@@ -147,23 +167,24 @@ async def apply_staging(
     result = ApplyResult()
     async with db.write() as session:
         d = await _raw(await session.connection())
-        await d.execute("CREATE INDEX temp.ix_staging_key ON scan_staging (relative_path, name, extension)")
-        await d.execute("CREATE INDEX temp.ix_staging_inode ON scan_staging (inode)")
-        # 1. Moves: an entry whose key vanished, and whose inode (plus size and mtime for files)
-        #    reappears under a key that is new. Each side is used once.
+        await d.execute(f"CREATE INDEX temp.ix_{table}_key ON {table} (relative_path, name, extension)")
+        await d.execute(f"CREATE INDEX temp.ix_{table}_inode ON {table} (inode)")
+        # 1. Moves: an entry whose inode (plus size and mtime for files) is no longer at its key (gone,
+        #    or taken by another file: `mv a b; touch a`) but at another one not already holding that
+        #    inode (a hard link). Each side is used once. The entry follows its file, UUID and all.
         await d.execute("DROP TABLE IF EXISTS temp.scan_moves")
         await d.execute("CREATE TEMP TABLE scan_moves (entry_id INTEGER UNIQUE, srow INTEGER UNIQUE)")
         await d.execute(
             f"""INSERT OR IGNORE INTO temp.scan_moves (entry_id, srow)
-            SELECT e.id, s.rowid FROM entries e JOIN temp.scan_staging s
+            SELECT e.id, s.rowid FROM entries e JOIN temp.{table} s
               ON s.inode = e.inode AND s.kind = e.kind
              AND (e.kind = 1 OR (s.size = e.size AND s.modified_at = e.modified_at))
             WHERE e.location_id = {loc}{where_scope}
-              AND NOT EXISTS (SELECT 1 FROM temp.scan_staging k WHERE k.relative_path = e.relative_path
-                              AND k.name = e.name AND k.extension = e.extension)
+              AND NOT EXISTS (SELECT 1 FROM temp.{table} k WHERE k.relative_path = e.relative_path
+                              AND k.name = e.name AND k.extension = e.extension AND k.inode = e.inode)
               AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.location_id = {loc}
                               AND x.relative_path = s.relative_path AND x.name = s.name
-                              AND x.extension = s.extension)
+                              AND x.extension = s.extension AND x.inode = s.inode)
             ORDER BY e.id""",
             scope_args,
         )
@@ -176,6 +197,14 @@ async def apply_staging(
                 "UPDATE entries SET relative_path = X'00' || uuid "
                 "WHERE id IN (SELECT entry_id FROM temp.scan_moves)"
             )
+            # An entry still at a key a moved one takes was replaced (`mv -f a b`: b's file is gone).
+            cur = await d.execute(
+                f"""DELETE FROM entries WHERE id IN (
+                    SELECT x.id FROM temp.scan_moves m JOIN temp.{table} s ON s.rowid = m.srow
+                    JOIN entries x ON x.location_id = {loc} AND x.relative_path = s.relative_path
+                     AND x.name = s.name AND x.extension = s.extension)"""
+            )
+            result.deleted = max(cur.rowcount, 0)
             await d.execute(
                 f"""UPDATE entries SET relative_path = s.relative_path, name = s.name,
                     extension = s.extension, size = s.size,
@@ -186,7 +215,7 @@ async def apply_staging(
                     inode = s.inode,
                     permissions = s.permissions, hidden = s.hidden, created_at = s.created_at,
                     modified_at = s.modified_at, indexed_at = {int(indexed_at)}
-                FROM temp.scan_moves m JOIN temp.scan_staging s ON s.rowid = m.srow
+                FROM temp.scan_moves m JOIN temp.{table} s ON s.rowid = m.srow
                 WHERE entries.id = m.entry_id"""
             )
         # 2. Changed in place. atime is not a change. A new size or mtime invalidates the content id.
@@ -217,15 +246,15 @@ async def apply_staging(
                 permissions = s.permissions, hidden = s.hidden, created_at = s.created_at,
                 modified_at = s.modified_at, indexed_at = {int(indexed_at)},
                 content_id = {content}
-            FROM temp.scan_staging s
+            FROM temp.{table} s
             WHERE e.location_id = {loc} AND {_KEY}{changed}"""
         )
         result.updated = max(cur.rowcount, 0) - (result.moved if force else 0)
         # 3. New.
         cur = await d.execute(
-            f"""INSERT INTO entries (location_id, indexed_at, {_COLS})
-            SELECT {loc}, {int(indexed_at)}, {", ".join("s." + c for c in ROW_COLUMNS)}
-            FROM temp.scan_staging s
+            f"""INSERT INTO entries (location_id, indexed_at, uuid, {_COLS})
+            SELECT {loc}, {int(indexed_at)}, {_NEW_UUID}, {", ".join("s." + c for c in ROW_COLUMNS)}
+            FROM temp.{table} s
             WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.location_id = {loc} AND {_KEY})
             ORDER BY s.rowid"""
         )
@@ -234,12 +263,12 @@ async def apply_staging(
         cur = await d.execute(
             f"""DELETE FROM entries WHERE id IN (
                 SELECT e.id FROM entries e WHERE e.location_id = {loc}{where_scope}
-                AND NOT EXISTS (SELECT 1 FROM temp.scan_staging s WHERE {_KEY}))""",
+                AND NOT EXISTS (SELECT 1 FROM temp.{table} s WHERE {_KEY}))""",
             scope_args,
         )
-        result.deleted = max(cur.rowcount, 0)
+        result.deleted += max(cur.rowcount, 0)
         await d.execute("DROP TABLE temp.scan_moves")
-        await d.execute("DROP TABLE temp.scan_staging")
+        await d.execute(f"DROP TABLE temp.{table}")
     return result
 
 
