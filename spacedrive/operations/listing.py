@@ -34,14 +34,18 @@ def _ext_kind(name: bytes, kind: str) -> str | None:
 
 
 async def _location_for(library: Library, path: bytes) -> tuple[int, bytes] | None:
-    """(location id, path relative to it) when ``path`` is inside one of the library's locations."""
+    """(location id, path relative to it) when ``path`` is inside a location that has been scanned.
+
+    Until its first scan is written, a location's folders list live from disk, not as empty.
+    """
     for loc in await list_locations(library):
         root = os.fsencode(loc.path).rstrip(b"/") or b"/"
-        if path == root:
-            return loc.id, b""
         prefix = root if root.endswith(b"/") else root + b"/"
-        if path.startswith(prefix):
-            return loc.id, path[len(prefix) :]
+        if path != root and not path.startswith(prefix):
+            continue
+        if loc.last_scan_at is None:
+            return None
+        return loc.id, b"" if path == root else path[len(prefix) :]
     return None
 
 

@@ -16,6 +16,7 @@ from spacedrive.domain.jobs import JobStatus
 from spacedrive.domain.location import IndexMode, LocationInfo
 from spacedrive.errors import InvalidArgument, SpacedriveError
 from spacedrive.infrastructure.db.models import DeviceRow, LocationRow
+from spacedrive.operations.indexing.content import drop_orphan_identities
 from spacedrive.operations.indexing.job import IndexerJob
 from spacedrive.operations.indexing.rules import IndexerRules
 
@@ -190,7 +191,8 @@ async def remove_location(library: Library, ref: str | int) -> LocationInfo:
     async with library.db.write() as session:
         row = await session.get(LocationRow, info.id)
         if row is not None:
-            await session.delete(row)
+            await session.delete(row)  # its entries go with it (ON DELETE CASCADE)
+    await drop_orphan_identities(library.db)  # content only this location had is no longer in the library
     library.bus.emit(ev.LocationRemoved(library_id=library.id, id=info.id, name=info.name))
     return info
 

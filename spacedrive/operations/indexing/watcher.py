@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from spacedrive.domain import events as ev
-from spacedrive.operations.indexing import store
+from spacedrive.domain.location import IndexMode
+from spacedrive.infrastructure.db.database import Database
+from spacedrive.operations.indexing import content, store
+from spacedrive.operations.indexing.partial_scan import moved_from, stage_scope
 from spacedrive.operations.indexing.rules import IndexerRules
-from spacedrive.operations.indexing.stream import stream_walk
-from spacedrive.operations.indexing.walker import WalkStats
 
 if TYPE_CHECKING:
     from spacedrive.operations.libraries import Library
@@ -33,14 +35,17 @@ QUIET = 0.15
 MAX_DELAY = 1.0
 #: A burst touching more folders than this is applied as one diff of the whole location.
 MAX_SCOPES = 256
+#: Seconds before events of a location that is being scanned are looked at again.
+RETRY = 0.25
 _EVENT_TYPES: list[Any] = []
 
 
 class _Location:
-    def __init__(self, location_id: int, root: bytes, rules: IndexerRules) -> None:
+    def __init__(self, location_id: int, root: bytes, rules: IndexerRules, mode: str) -> None:
         self.id = location_id
         self.root = root.rstrip(b"/") or b"/"
         self.rules = rules
+        self.mode = mode
         self.watch: Any = None
         self.pending: list[tuple[str, bytes, bytes | None, bool]] = []
 
@@ -116,7 +121,9 @@ class LocationWatcher:
         from spacedrive.operations import locations
 
         info = await locations.get_location(self._library, location_id)
-        loc = _Location(location_id, os.fsencode(info.path), IndexerRules.from_dict(info.rules))
+        loc = _Location(
+            location_id, os.fsencode(info.path), IndexerRules.from_dict(info.rules), info.mode.value
+        )
         try:
             loc.watch = self._observer.schedule(
                 _Handler(self, loc), os.fsdecode(loc.root), recursive=True, event_filter=_EVENT_TYPES
@@ -157,54 +164,147 @@ class LocationWatcher:
                 if time.monotonic() - started > MAX_DELAY:
                     break
             self._wakeup.clear()
+            deferred = False
             for loc in list(self._locations.values()):
+                if not loc.pending:
+                    continue
+                if await self._refresh(loc):
+                    deferred = True
+                    continue
                 with self._lock:
                     events, loc.pending = loc.pending, []
-                if events:
-                    try:
-                        await self._apply(loc, events)
-                    except Exception:
-                        log.exception("watcher could not apply changes in %s", os.fsdecode(loc.root))
+                try:
+                    await self._apply(loc, events)
+                except Exception:
+                    log.exception("watcher could not apply changes in %s", os.fsdecode(loc.root))
+            if deferred:
+                asyncio.get_running_loop().call_later(RETRY, self._wakeup.set)
+
+    async def _refresh(self, loc: _Location) -> bool:
+        """Take the location's current rules and mode; True while its indexer is walking it.
+
+        A scan stages what it walked and applies it at the end: changes applied meanwhile would be
+        undone by that apply (or collide with its first insert), so they wait until it is written.
+        """
+        from spacedrive.infrastructure.db.models import LocationRow
+
+        async with self._library.db.read() as session:
+            row = await session.get(LocationRow, loc.id)
+        if row is None:
+            return False
+        loc.rules = IndexerRules.from_dict(json.loads(row.indexer_rules) if row.indexer_rules else None)
+        loc.mode = row.index_mode
+        return row.scan_state == "scanning" and await self._indexer_pending(loc.id)
 
     async def _apply(self, loc: _Location, events: list[tuple[str, bytes, bytes | None, bool]]) -> None:
         scopes = _scopes_for(loc, events)
         if not scopes:
+            return
+        if not os.path.isdir(loc.root):
+            # Unmounted, or moved away: the index stays as it was (a rescan of a location whose
+            # folder is back catches up); it is not emptied the way a deleted sub-folder's is.
+            log.warning("location %s is not reachable; its index is kept", os.fsdecode(loc.root))
             return
         if len(scopes) > MAX_SCOPES:
             scopes = {(b"", True)}
         library = self._library
         db = library.db
         now = time.time_ns()
-        await store.reset_staging(db)
+        table = store.new_staging_table()
+        await store.reset_staging(db, table)
         for rel, recursive in sorted(scopes):
-            path = os.path.join(loc.root, rel) if rel else loc.root
-            try:
-                async for item in stream_walk(
-                    path, loc.rules, recursive=recursive, in_process=True, rel_prefix=rel
-                ):
-                    if not isinstance(item, WalkStats):
-                        await store.stage_rows(db, item, aggregates_known=recursive)
-            except OSError:
-                pass  # the folder is gone: its entries go
-        result = await store.apply_staging(db, loc.id, now, scopes=sorted(scopes))
+            await stage_scope(db, table, loc.root, loc.rules, rel, recursive)
+        # A file or folder that came from a folder this burst did not touch (it was created and
+        # filled before the burst that saw the move): list where it was too, so it moves.
+        sources = {rel for rel in await moved_from(db, table, loc.id) if not _covered(rel, scopes)}
+        for rel in sorted(sources):
+            await stage_scope(db, table, loc.root, loc.rules, rel, False)
+            scopes.add((rel, False))
+        ordered = sorted(scopes)
+        identities_before = await _content_ids(db, loc.id, ordered)
+        result = await store.apply_staging(db, loc.id, now, table, scopes=ordered)
         touched = {rel for rel, _ in scopes}
         for rel in sorted(touched, key=len, reverse=True):
             await store.refresh_ancestor_aggregates(db, loc.id, rel)
         files, size = await store.location_totals(db, loc.id)
         await _update_totals(library, loc.id, files, size)
         if result.inserted or result.updated or result.deleted or result.moved:
-            for rel in sorted(touched):
-                library.bus.emit(
-                    ev.EntriesChanged(
-                        library_id=library.id,
-                        location_id=loc.id,
-                        relative_path=os.fsdecode(rel),
-                        created=result.inserted,
-                        modified=result.updated,
-                        deleted=result.deleted,
-                        moved=result.moved,
-                    )
+            self._emit_changes(loc, touched, result.inserted, result.updated, result.deleted, result.moved)
+        identified = 0
+        if loc.mode != IndexMode.SHALLOW.value:
+            identified = await _identify(db, loc, ordered)
+        if identities_before or identified:
+            await _refresh_identities(db, identities_before | await _content_ids(db, loc.id, ordered))
+        if identified:
+            self._emit_changes(loc, touched, 0, identified, 0, 0)
+
+    def _emit_changes(
+        self, loc: _Location, touched: set[bytes], created: int, modified: int, deleted: int, moved: int
+    ) -> None:
+        library = self._library
+        for rel in sorted(touched):
+            library.bus.emit(
+                ev.EntriesChanged(
+                    library_id=library.id,
+                    location_id=loc.id,
+                    relative_path=os.fsdecode(rel),
+                    created=created,
+                    modified=modified,
+                    deleted=deleted,
+                    moved=moved,
                 )
+            )
+
+
+async def _content_ids(db: Database, location_id: int, scopes: list[store.Scope]) -> set[int]:
+    """Content identities the entries of ``scopes`` point to."""
+    where, args = store._scope_clause(scopes)
+    async with db.read() as session:
+        conn = await session.connection()
+        result = await conn.exec_driver_sql(
+            f"SELECT DISTINCT e.content_id FROM entries e WHERE e.location_id = ? "
+            f"AND e.content_id IS NOT NULL{where}",
+            (location_id, *args),
+        )
+        return {int(r[0]) for r in result.all()}
+
+
+async def _identify(db: Database, loc: _Location, scopes: list[store.Scope]) -> int:
+    """Content ids for the files of ``scopes`` that have none (new or changed); returns how many."""
+    where, args = store._scope_clause(scopes)
+    async with db.read() as session:
+        conn = await session.connection()
+        result = await conn.exec_driver_sql(
+            "SELECT e.id, e.relative_path, e.name, e.extension, e.size FROM entries e "
+            f"WHERE e.location_id = ? AND e.kind = 0 AND e.size > 0 AND e.content_id IS NULL{where} "
+            "ORDER BY e.id",
+            (loc.id, *args),
+        )
+        pending: list[content.Pending] = [cast(content.Pending, tuple(r)) for r in result.all()]
+    if not pending:
+        return 0
+    async with content.ContentIdentifier(db, loc.id, loc.root) as identifier:
+        for i in range(0, len(pending), content.BATCH):
+            await identifier.identify(pending[i : i + content.BATCH])
+    return len(pending)
+
+
+async def _refresh_identities(db: Database, ids: set[int]) -> None:
+    """Recount the entries of these content identities; the ones no entry has any more go."""
+    ordered = sorted(ids)
+    async with db.write() as session:
+        d = await store._raw(await session.connection())
+        for i in range(0, len(ordered), 500):
+            chunk = ordered[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            await d.execute(
+                "UPDATE content_identities SET entry_count = (SELECT count(*) FROM entries "
+                f"WHERE entries.content_id = content_identities.id) WHERE id IN ({marks})",
+                chunk,
+            )
+            await d.execute(
+                f"DELETE FROM content_identities WHERE id IN ({marks}) AND entry_count = 0", chunk
+            )
 
 
 def _parent(rel: bytes) -> bytes:
@@ -235,6 +335,11 @@ def _scopes_for(loc: _Location, events: list[tuple[str, bytes, bytes | None, boo
         if not inside:
             kept.add((rel, rec))
     return kept
+
+
+def _covered(rel: bytes, scopes: set[store.Scope]) -> bool:
+    """The entries of folder ``rel`` are within ``scopes``."""
+    return any(rel == scope or (recursive and _under(rel, scope)) for scope, recursive in scopes)
 
 
 def _under(rel: bytes, ancestor: bytes) -> bool:
