@@ -121,7 +121,6 @@ class EntryRow(Base):
         # Also serves folder listings: (location_id, relative_path) is its prefix.
         Index("ix_entries_key", "location_id", "relative_path", "name", "extension", unique=True),
         Index("ix_entries_uuid", "uuid", unique=True),
-        Index("ix_entries_location_inode", "location_id", "inode"),
         Index("ix_entries_metadata_id", "metadata_id", sqlite_where=text("metadata_id IS NOT NULL")),
         Index("ix_entries_content_id", "content_id", sqlite_where=text("content_id IS NOT NULL")),
     )

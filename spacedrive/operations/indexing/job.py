@@ -14,6 +14,7 @@ Phases, each resumable:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -76,22 +77,36 @@ class IndexerJob(Job):
         seen = 0
         bytes_seen = 0
         walk_stats = WalkStats()
+        started = time.perf_counter()
+        # One batch is written while the next is received: the write connection's thread and the loop
+        # overlap instead of taking turns.
+        writing: asyncio.Task[None] | None = None
         try:
-            async for item in stream_walk(self.path, rules):
-                if isinstance(item, WalkStats):
-                    walk_stats = item
-                    break
-                await ctx.check_interrupt()
-                await store.stage_rows(library.db, table, item)
-                seen += len(item)
-                bytes_seen += sum(r[4] for r in item)
-                ctx.progress(
-                    seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen
-                )
+            async with contextlib.aclosing(stream_walk(self.path, rules)) as batches:
+                async for item in batches:
+                    if isinstance(item, WalkStats):
+                        walk_stats = item
+                        continue
+                    await ctx.check_interrupt()
+                    if writing is not None:
+                        await writing
+                    writing = asyncio.create_task(store.stage_rows(library.db, table, item))
+                    seen += len(item)
+                    bytes_seen += sum(r[4] for r in item)
+                    ctx.progress(
+                        seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen
+                    )
+            if writing is not None:
+                await writing
         except BaseException:
+            if writing is not None:
+                writing.cancel()
+                with contextlib.suppress(BaseException):
+                    await writing
             with contextlib.suppress(Exception):  # the staged rows would otherwise stay until close
                 await store.drop_staging(library.db, table)
             raise
+        walked = time.perf_counter() - started
         ctx.progress(seen, seen, phase="processing", message="writing the index")
         if first_scan:
             result = store.ApplyResult(
@@ -102,6 +117,8 @@ class IndexerJob(Job):
             if result.updated or result.deleted:
                 await content.drop_orphan_identities(library.db)  # shallow mode has no content phase
         self.stats = {
+            "walk_seconds": round(walked, 3),
+            "write_seconds": round(time.perf_counter() - started - walked, 3),
             "entries": seen,
             "files": walk_stats.files,
             "dirs": walk_stats.dirs,

@@ -56,7 +56,7 @@ async def count_entries(db: Database, location_id: int) -> int:
 
 #: Indexes a large first scan drops and rebuilds (SQLite builds an index by sorting far faster than it
 #: updates one row by row).
-_BULK_INDEXES = ("ix_entries_key", "ix_entries_uuid", "ix_entries_location_inode")
+_BULK_INDEXES = ("ix_entries_key", "ix_entries_uuid")
 
 
 async def insert_staged(db: Database, location_id: int, indexed_at: int, table: str) -> int:

@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -80,7 +80,7 @@ async def stream_walk(
     in_process: bool = False,
     rel_prefix: bytes = b"",
     workers: int = WALKERS,
-) -> AsyncIterator[list[Row] | WalkStats]:
+) -> AsyncGenerator[list[Row] | WalkStats, None]:
     """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders)."""
     loop = asyncio.get_running_loop()
     if in_process:

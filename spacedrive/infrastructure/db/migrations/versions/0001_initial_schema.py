@@ -299,7 +299,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_entries_key", ["location_id", "relative_path", "name", "extension"], unique=True
         )
-        batch_op.create_index("ix_entries_location_inode", ["location_id", "inode"], unique=False)
         batch_op.create_index(
             "ix_entries_metadata_id",
             ["metadata_id"],
@@ -313,7 +312,6 @@ def downgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index("ix_entries_uuid")
         batch_op.drop_index("ix_entries_metadata_id", sqlite_where=sa.text("metadata_id IS NOT NULL"))
-        batch_op.drop_index("ix_entries_location_inode")
         batch_op.drop_index("ix_entries_key")
         batch_op.drop_index("ix_entries_content_id", sqlite_where=sa.text("content_id IS NOT NULL"))
 
