@@ -294,3 +294,12 @@ async def _update(core: Core, params: Params) -> Any:
         _rules_from(params),
     )
     return {**info.to_dict(), "job_id": str(job_id) if job_id else None}
+
+
+async def reset_interrupted_scans(library: Library) -> None:
+    """A scan cut short by a stopped process shows as pending until its job continues."""
+    async with library.db.write() as session:
+        conn = await session.connection()
+        await conn.exec_driver_sql(
+            "UPDATE locations SET scan_state = 'pending' WHERE scan_state = 'scanning'"
+        )

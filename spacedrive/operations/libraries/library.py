@@ -124,6 +124,9 @@ class Library:
         library = cls(folder, config, lock, db, bus, device, background)
         try:
             await library._register_device(device)
+            from spacedrive.operations.locations import reset_interrupted_scans
+
+            await reset_interrupted_scans(library)
             await library.jobs.start()
             await library.watcher.start()
         except BaseException:
