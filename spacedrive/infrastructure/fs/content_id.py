@@ -25,6 +25,7 @@ from blake3 import blake3
 
 from spacedrive.domain.kinds import ContentKind
 from spacedrive.infrastructure.fs.kinds import SNIFF_SIZE, detect_kind
+from spacedrive.infrastructure.processes import bare_main
 
 __all__ = [
     "SAMPLE_THRESHOLD",
@@ -260,9 +261,10 @@ class ContentHasher:
         pool = self._pool
         # Four chunks per worker at least, so one slow chunk (a cold directory) does not idle the rest.
         size = min(self.MAX_CHUNK, max(self.THREAD_BATCH, -(-len(paths) // (self._workers * 4))))
-        futures = [
-            loop.run_in_executor(pool, batch_fn, paths[i : i + size]) for i in range(0, len(paths), size)
-        ]
+        with bare_main():  # submitting may start the workers
+            futures = [
+                loop.run_in_executor(pool, batch_fn, paths[i : i + size]) for i in range(0, len(paths), size)
+            ]
         try:
             chunks = await asyncio.gather(*futures)
         except BrokenProcessPool:

@@ -18,6 +18,7 @@ from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from spacedrive.infrastructure.processes import bare_main
 from spacedrive.operations.indexing.rules import IndexerRules
 from spacedrive.operations.indexing.walker import Row, WalkStats, walk
 
@@ -117,7 +118,8 @@ async def stream_walk(
         proc = ctx.Process(
             target=_child, args=(child, root, rules.to_dict(), recursive, rel_prefix, work), daemon=True
         )
-        proc.start()
+        with bare_main():
+            proc.start()
         child.close()
         conns.append(parent)
         procs.append(proc)
