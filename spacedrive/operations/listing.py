@@ -58,7 +58,9 @@ async def iter_listing(core: Core, path: str | bytes) -> AsyncIterator[list[Entr
         library = core.libraries.current()
     except NoCurrentLibrary:
         library = None
-    found = await _location_for(library, raw) if library is not None else None
+    # Locations are stored by their real path: the same folder reached through a symlink (a linked
+    # home folder, a mount alias) is still the indexed one. Entries keep the path as asked.
+    found = await _location_for(library, os.path.realpath(raw)) if library is not None else None
     if library is not None and found is not None and await _is_indexed(library, found[0], found[1]):
         async for chunk in _from_index(library, found[0], found[1], raw):
             yield chunk
@@ -92,13 +94,14 @@ async def _from_index(
         FROM entries e
         LEFT JOIN content_identities c ON c.id = e.content_id
         LEFT JOIN content_kinds k ON k.id = c.kind_id
-        WHERE e.location_id = ? AND e.relative_path = ? AND e.id > ?
-        ORDER BY e.id LIMIT ?"""
-    after = 0
+        WHERE e.location_id = ? AND e.relative_path = ? AND (e.name, e.extension) > (?, ?)
+        ORDER BY e.name, e.extension LIMIT ?"""
+    # Pages follow the (location, folder, name, extension) index: no sort, each page a range scan.
+    after: tuple[bytes, bytes] = (b"", b"")
     while True:
         async with library.db.read() as session:
             conn = await session.connection()
-            rows: list[Any] = list((await conn.exec_driver_sql(sql, (location_id, rel, after, CHUNK))).all())
+            rows: list[Any] = list((await conn.exec_driver_sql(sql, (location_id, rel, *after, CHUNK))).all())
         if not rows:
             return
         chunk = []
@@ -123,7 +126,7 @@ async def _from_index(
                 )
             )
         yield chunk
-        after = rows[-1][0]
+        after = (rows[-1][2], rows[-1][3])
 
 
 def _scan_chunk(it: Any, raw: bytes) -> list[Entry]:

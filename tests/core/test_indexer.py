@@ -450,3 +450,16 @@ async def test_a_location_lists_from_disk_until_its_first_scan_is_written(tmp_pa
         assert set(entries) == {b"a.txt", b"sub"} and all(e.indexed for e in entries.values())
     finally:
         await core.stop()
+
+
+async def test_a_location_reached_through_a_symlink_lists_from_the_index(core: Core, tmp_path: Path) -> None:
+    tree = tmp_path / "real" / "tree"
+    write_tree(tree, {"sub/a.txt": "a"})
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    library = core.current_library()
+    await index(library, tmp_path / "alias" / "tree")  # stored by its real path
+    through_link = await listing(core, str(tmp_path / "alias" / "tree" / "sub"))
+    assert through_link[b"a.txt"].indexed and through_link[b"a.txt"].uuid is not None
+    assert through_link[b"a.txt"].path == os.fsencode(tmp_path / "alias" / "tree" / "sub" / "a.txt")
+    direct = await listing(core, str(tree / "sub"))
+    assert direct[b"a.txt"].uuid == through_link[b"a.txt"].uuid

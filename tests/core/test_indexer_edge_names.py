@@ -30,6 +30,7 @@ from tests.core.indexing_support import (
     cas_ids,
     db_view,
     disk_view,
+    eventually,
     expected_cas_id,
     finished,
     index,
@@ -382,3 +383,32 @@ async def test_files_that_vanish_or_change_during_the_scan(
     ids = await cas_ids(library, info.id)
     assert ids[(b"d2", b"f2", b"txt")] == expected_cas_id(b"changed after the walk, much longer than before")
     assert all(ids[(f"d{i % 4}".encode(), f"f{i}".encode(), b"txt")] for i in range(20) if i != 1)
+
+
+async def test_odd_names_arriving_while_watched(core: Core, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    library = core.current_library()
+    info, _ = await index(library, tree, mode="content")
+    raw = os.fsencode(tree)
+    for i, name in enumerate(ODD_NAMES):
+        make(os.path.join(raw, name), b"live %d" % i)
+    os.mkdir(os.path.join(raw, b"dir\xff"))
+    os.mkfifo(os.path.join(raw, b"dir\xff", b"pipe\n"))
+    os.symlink(b"loop\xfe", os.path.join(raw, b"dir\xff", b"loop\xfe"))
+
+    async def caught_up() -> bool:
+        return await db_view(library, info.id) == disk_view(tree)
+
+    assert await eventually(caught_up, 3.0)
+
+    async def hashed() -> dict[Any, Any] | None:
+        found = await cas_ids(library, info.id)
+        return found if len(found) == len(ODD_NAMES) and all(found.values()) else None
+
+    assert await eventually(hashed, 3.0)
+    entries = await listing(core, tree)
+    for i, name in enumerate(ODD_NAMES):
+        assert entries[name].cas_id == expected_cas_id(b"live %d" % i)
+    inner = await listing(core, os.path.join(raw, b"dir\xff"))
+    assert {n: e.kind for n, e in inner.items()} == {b"pipe\n": "other", b"loop\xfe": "symlink"}

@@ -342,3 +342,23 @@ async def test_a_location_whose_folder_goes_away_keeps_its_index(core: Core, tmp
     await finished(library, await rescan_location(library, info.id))
     after = await uuids(library, info.id)
     assert {k: after[k] for k in before} == before and (b"", b"three", b"txt") in after
+
+
+async def test_a_changed_gitignore_applies_to_its_whole_folder(core: Core, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    write_tree(tree, {"a.log": "1", "sub/deeper/b.log": "2", "sub/c.txt": "3"})
+    library = core.current_library()
+    info, _ = await index(library, tree)
+    (tree / ".gitignore").write_text("*.log\n")
+
+    def ignored(rel: bytes, name: bytes) -> bool:
+        return name.endswith(b".log")
+
+    async def follows(skip: Any) -> bool:
+        return await db_view(library, info.id) == disk_view(tree, skip)
+
+    assert await eventually(lambda: follows(ignored), SETTLE), await differences(
+        library, info.id, tree, ignored
+    )
+    (tree / ".gitignore").unlink()
+    assert await eventually(lambda: follows(None), SETTLE), await differences(library, info.id, tree)

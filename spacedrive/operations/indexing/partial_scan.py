@@ -147,14 +147,28 @@ def _drop_ignored(
 
 
 async def moved_from(db: Database, table: str, location_id: int) -> set[bytes]:
-    """Folders holding entries whose file (same inode, and size and mtime for a file) was staged."""
+    """Folders holding an entry whose file (same inode) was staged under a key the index lacks.
+
+    Entries have no inode index (it would slow every bulk insert), so this is one pass over the
+    location's entries, made only when something new was staged.
+    """
     async with db.write() as session:  # the staging table lives on the write connection
         d = await store._raw(await session.connection())
-        cur = await d.execute(
-            # CROSS JOIN keeps the staged rows outside: each one is an index lookup in entries.
-            f"""SELECT DISTINCT e.relative_path FROM temp.{table} s CROSS JOIN entries e
-                ON e.location_id = ? AND e.inode = s.inode AND e.kind = s.kind
-               AND (e.kind = {KIND_DIR} OR (e.size = s.size AND e.modified_at = s.modified_at))""",
+        await d.execute("DROP TABLE IF EXISTS temp.scan_new_inodes")
+        await d.execute(
+            f"""CREATE TEMP TABLE scan_new_inodes AS SELECT DISTINCT s.inode AS inode FROM temp.{table} s
+                WHERE NOT EXISTS (SELECT 1 FROM entries x WHERE x.location_id = ?
+                  AND x.relative_path = s.relative_path AND x.name = s.name AND x.extension = s.extension)""",
             (location_id,),
         )
-        return {bytes(r[0]) for r in await cur.fetchall()}
+        cur = await d.execute("SELECT count(*) FROM temp.scan_new_inodes")
+        found: set[bytes] = set()
+        if (await cur.fetchone())[0]:
+            cur = await d.execute(
+                "SELECT DISTINCT relative_path FROM entries WHERE location_id = ? "
+                "AND inode IN (SELECT inode FROM temp.scan_new_inodes)",
+                (location_id,),
+            )
+            found = {bytes(r[0]) for r in await cur.fetchall()}
+        await d.execute("DROP TABLE temp.scan_new_inodes")
+        return found

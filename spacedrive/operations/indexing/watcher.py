@@ -214,9 +214,13 @@ class LocationWatcher:
         await store.reset_staging(db, table)
         for rel, recursive in sorted(scopes):
             await stage_scope(db, table, loc.root, loc.rules, rel, recursive)
-        # A file or folder that came from a folder this burst did not touch (it was created and
-        # filled before the burst that saw the move): list where it was too, so it moves.
-        sources = {rel for rel in await moved_from(db, table, loc.id) if not _covered(rel, scopes)}
+        # A file or folder that came from a folder this burst did not touch: list where it was too,
+        # so it moves. This happens inside a new folder (made, then filled by moves, within a moment:
+        # what moved in before its watch existed is reported as created there, and as deleted where
+        # it was only in a later burst); elsewhere a move is one event with both ends.
+        sources: set[bytes] = set()
+        if any(recursive for _, recursive in scopes) and (b"", True) not in scopes:
+            sources = {rel for rel in await moved_from(db, table, loc.id) if not _covered(rel, scopes)}
         for rel in sorted(sources):
             await stage_scope(db, table, loc.root, loc.rules, rel, False)
             scopes.add((rel, False))
@@ -313,7 +317,8 @@ def _parent(rel: bytes) -> bytes:
 
 
 def _scopes_for(loc: _Location, events: list[tuple[str, bytes, bytes | None, bool]]) -> set[store.Scope]:
-    """The folders a burst touched: parents one level deep; new, moved or deleted folders recursively."""
+    """The folders a burst touched: parents one level deep; new, moved or deleted folders, and the
+    folder of a changed .gitignore, recursively."""
     scopes: set[store.Scope] = set()
     for kind, src, dest, is_dir in events:
         for path in (src, dest):
@@ -327,6 +332,8 @@ def _scopes_for(loc: _Location, events: list[tuple[str, bytes, bytes | None, boo
             scopes.add((_parent(rel), False))
             if is_dir and kind != "modified":
                 scopes.add((rel, True))
+            elif loc.rules.respect_gitignore and rel.rpartition(b"/")[2] == b".gitignore":
+                scopes.add((_parent(rel), True))  # what it ignores may be anywhere below its folder
     # A recursive scope covers everything below it.
     roots = {rel for rel, rec in scopes if rec}
     kept: set[store.Scope] = set()
