@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from spacedrive import Core
 from spacedrive.domain import events as ev
+from spacedrive.operations.indexing import job as job_module
 from spacedrive.operations.indexing.rules import IndexerRules
+from spacedrive.operations.indexing.stream import stream_walk
+from spacedrive.operations.indexing.walker import WalkStats
 from spacedrive.operations.libraries import Library
 from spacedrive.operations.locations import add_location, get_location, rescan_location, update_location
 from tests.core.indexing_support import (
@@ -266,23 +270,36 @@ async def test_the_watcher_follows_the_location_rules(core: Core, tmp_path: Path
     assert await eventually(same_now, SETTLE), await differences(library, info.id, tree, skip_now)
 
 
-async def test_changes_during_a_first_scan_are_not_lost(core: Core, tmp_path: Path) -> None:
+@pytest.fixture
+def slow_walks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """IndexerJobs walk on a thread of this process and take a second over it, as a big tree would."""
+
+    async def slow(root: bytes, rules: Any) -> AsyncIterator[Any]:
+        async for item in stream_walk(root, rules, in_process=True):
+            if isinstance(item, WalkStats):
+                await asyncio.sleep(1.0)
+            yield item
+
+    monkeypatch.setattr(job_module, "stream_walk", slow)
+
+
+@pytest.mark.usefixtures("slow_walks")
+async def test_changes_during_a_scan_are_not_lost(core: Core, tmp_path: Path) -> None:
     tree = tmp_path / "tree"
-    write_tree(tree, {f"d{i % 40}/f{i}.txt": "x" * (i % 50) for i in range(8_000)})
+    write_tree(tree, {"a/one.txt": "1", "a/two.txt": "2", "b/three.txt": "3"})
     library = core.current_library()
-    info, job_id = await add_location(library, str(tree))
-
-    def churn() -> None:  # spread over the whole scan
-        for i in range(120):
-            (tree / f"d{i % 40}" / f"new{i}.txt").write_text("written while indexing")
-            if i % 3 == 0:
-                os.remove(tree / f"d{i % 40}" / f"f{i}.txt")
-            time.sleep(0.005)
-
-    await asyncio.get_running_loop().run_in_executor(None, churn)
-    job = await library.jobs.wait(job_id)
-    assert job.status.value == "completed", job.error
-    await settled(library, info.id, tree, within=5)
+    info, job_id = await add_location(library, str(tree))  # a first scan
+    await asyncio.sleep(0.4)  # it has walked, and not written yet
+    (tree / "a" / "during-first-scan.txt").write_text("new")
+    os.remove(tree / "b" / "three.txt")
+    await finished(library, job_id)
+    await settled(library, info.id, tree)
+    job_id = await rescan_location(library, info.id)  # and a rescan
+    await asyncio.sleep(0.4)
+    (tree / "b" / "during-rescan.txt").write_text("new too")
+    os.rename(tree / "a" / "one.txt", tree / "a" / "one-renamed.txt")
+    await finished(library, job_id)
+    await settled(library, info.id, tree)
 
 
 async def test_duplicates_found_and_forgotten_while_watching(core: Core, tmp_path: Path) -> None:

@@ -92,16 +92,18 @@ class LocationWatcher:
         self._task = asyncio.create_task(self._run(), name=f"watcher-{self._library.name}")
         for info in await locations.list_locations(self._library):
             await self.watch(info.id)
-            if info.scan_state == "complete" and not await self._indexer_pending(info.id):
+            if info.scan_state == "complete" and not await self._live_indexers(info.id):
                 await locations.rescan_location(self._library, info.id)
 
-    async def _indexer_pending(self, location_id: int) -> bool:
-        for job in await self._library.jobs.list(limit=10_000):
+    async def _live_indexers(self, location_id: int) -> list[Any]:
+        """The unfinished IndexerJobs of the location (queued, running or paused)."""
+        found = []
+        for job in await self._library.jobs.list(limit=100):  # live jobs come first
             if job.name == "indexer" and not job.status.is_finished:
                 state = await self._library.jobs.job_state(job.id)
                 if getattr(state, "location_id", None) == location_id:
-                    return True
-        return False
+                    found.append(state)
+        return found
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -181,7 +183,7 @@ class LocationWatcher:
                 asyncio.get_running_loop().call_later(RETRY, self._wakeup.set)
 
     async def _refresh(self, loc: _Location) -> bool:
-        """Take the location's current rules and mode; True while its indexer is walking it.
+        """Take the location's current rules and mode; True while an indexer has yet to write its walk.
 
         A scan stages what it walked and applies it at the end: changes applied meanwhile would be
         undone by that apply (or collide with its first insert), so they wait until it is written.
@@ -194,7 +196,7 @@ class LocationWatcher:
             return False
         loc.rules = IndexerRules.from_dict(json.loads(row.indexer_rules) if row.indexer_rules else None)
         loc.mode = row.index_mode
-        return row.scan_state == "scanning" and await self._indexer_pending(loc.id)
+        return any(getattr(job, "phase", "") == "discovery" for job in await self._live_indexers(loc.id))
 
     async def _apply(self, loc: _Location, events: list[tuple[str, bytes, bytes | None, bool]]) -> None:
         scopes = _scopes_for(loc, events)
