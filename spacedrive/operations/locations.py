@@ -214,6 +214,20 @@ async def set_scan_state(library: Library, location_id: int, state: str) -> None
     library.bus.emit(ev.LocationUpdated(library_id=library.id, id=location_id))
 
 
+async def end_scan(library: Library, location_id: int, error: str | None) -> None:
+    """A scan stopped before it completed: failed (with why), or back to its last complete scan."""
+    async with library.db.write() as session:
+        row = await session.get(LocationRow, location_id)
+        if row is None or row.scan_state != "scanning":
+            return
+        if error is not None:
+            row.scan_state, row.error_message = "failed", error
+        else:
+            row.scan_state = "complete" if row.last_scan_at is not None else "pending"
+        row.updated_at = int(time.time())
+    library.bus.emit(ev.LocationUpdated(library_id=library.id, id=location_id))
+
+
 async def finish_scan(library: Library, location_id: int, files: int, size: int, error: str | None) -> None:
     now = int(time.time())
     async with library.db.write() as session:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from spacedrive import Core
+from spacedrive.operations.indexing import job as job_module
 from spacedrive.operations.indexing.rules import IndexerRules
+from spacedrive.operations.indexing.stream import stream_walk
+from spacedrive.operations.indexing.walker import WalkStats
 from spacedrive.operations.locations import (
     LocationOverlap,
     add_location,
@@ -463,3 +468,46 @@ async def test_a_location_reached_through_a_symlink_lists_from_the_index(core: C
     assert through_link[b"a.txt"].path == os.fsencode(tmp_path / "alias" / "tree" / "sub" / "a.txt")
     direct = await listing(core, str(tree / "sub"))
     assert direct[b"a.txt"].uuid == through_link[b"a.txt"].uuid
+
+
+async def slow_walk(root: bytes, rules: IndexerRules) -> AsyncIterator[Any]:
+    """A walk on a thread of this process that takes a while to finish."""
+    async for item in stream_walk(root, rules, in_process=True):
+        if isinstance(item, WalkStats):
+            await asyncio.sleep(5)
+        yield item
+
+
+async def test_a_failed_or_cancelled_scan_does_not_look_like_one_still_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    core = Core(tmp_path / "data", background=False)
+    await core.start(ensure_default_library=True)
+    try:
+        library = core.current_library()
+        gone = tmp_path / "gone"
+        gone.mkdir()
+        info, job_id = await add_location(library, str(gone))
+        gone.rmdir()  # before its scan runs
+        library.jobs.start_running()
+        job = await library.jobs.wait(job_id)
+        assert job.status.value == "failed"
+        failed = await get_location(library, info.id)
+        assert failed.scan_state == "failed" and "No such file or directory" in failed.error_message
+        # Back, rescanned, then a rescan cancelled while it walks: the last complete scan stands.
+        gone.mkdir()
+        (gone / "f.txt").write_text("f")
+        await finished(library, await rescan_location(library, info.id))
+        assert (await get_location(library, info.id)).scan_state == "complete"
+        monkeypatch.setattr(job_module, "stream_walk", slow_walk)
+        job_id = await rescan_location(library, info.id)
+
+        async def scanning() -> bool:
+            return (await get_location(library, info.id)).scan_state == "scanning"
+
+        assert await eventually(scanning)
+        await library.jobs.cancel(job_id)
+        after = await get_location(library, info.id)
+        assert (after.scan_state, after.error_message, after.total_file_count) == ("complete", "", 1)
+    finally:
+        await core.stop()

@@ -24,7 +24,7 @@ from typing import Any
 
 from spacedrive.domain import events as ev
 from spacedrive.domain.location import IndexMode
-from spacedrive.infrastructure.jobs import Job, JobContext
+from spacedrive.infrastructure.jobs import Job, JobCancelledError, JobContext
 from spacedrive.operations.indexing import content, store
 from spacedrive.operations.indexing.rules import IndexerRules
 from spacedrive.operations.indexing.stream import stream_walk
@@ -51,6 +51,20 @@ class IndexerJob(Job):
         return f"Indexing {self.location_name or os.fsdecode(self.path)}"
 
     async def run(self, ctx: JobContext) -> None:
+        import spacedrive.operations.locations as locations
+
+        try:
+            await self._run_phases(ctx)
+        except BaseException as e:
+            # A scan that failed or was cancelled must not look like one still running.
+            failed = isinstance(e, Exception) and not isinstance(e, JobCancelledError)
+            with contextlib.suppress(Exception):
+                await locations.end_scan(
+                    ctx.library, self.location_id, str(e) or type(e).__name__ if failed else None
+                )
+            raise
+
+    async def _run_phases(self, ctx: JobContext) -> None:
         library = ctx.library
         if self.phase == "discovery":
             await self._discover(ctx, library)
