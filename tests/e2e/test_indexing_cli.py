@@ -71,6 +71,8 @@ def test_location_add_list_ls_rescan_remove(cli: Cli, tmp_path: Path) -> None:
     cli.run("start")  # through the daemon's socket first, embedded further down
     added = cli.run("location", "add", str(tree), "--mode", "content")
     assert "Added location" in added.stdout and "5 files" in added.stdout
+    # It waited for the job, showing its progress bar to the end.
+    assert "Indexing tree" in added.stdout and "━" in added.stdout and "100% completed" in added.stdout
     [loc] = cli.json("location", "list")
     assert set(loc) >= LOCATION_KEYS
     assert loc["path"] == str(tree) and loc["mode"] == "content" and loc["name"] == "tree"
