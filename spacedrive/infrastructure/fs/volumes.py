@@ -86,9 +86,22 @@ SYSTEM_MOUNTS = frozenset(
 )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class _RootPartition:
+    """The root file system when no mount entry shows it (a chroot: its mount lies outside the view)."""
+
+    device: str = "rootfs"
+    mountpoint: str = os.path.abspath(os.sep)
+    fstype: str = "rootfs"
+    opts: str = "rw"
+
+
 def default_partitions() -> list[Any]:
     # all=True: psutil's all=False drops every "nodev" filesystem, which includes NFS, SMB and sshfs.
-    return list(psutil.disk_partitions(all=True))
+    partitions: list[Any] = list(psutil.disk_partitions(all=True))
+    if sys.platform != "win32" and not any(p.mountpoint == os.path.abspath(os.sep) for p in partitions):
+        partitions.insert(0, _RootPartition())
+    return partitions
 
 
 def _under(path: str, prefixes: Iterable[str]) -> bool:
