@@ -26,7 +26,9 @@ _STYLE = {
 }
 
 
-async def monitor(client: Client, out: Output, job_ref: str | None, until_idle: bool) -> int:
+async def monitor(
+    client: Client, out: Output, job_ref: str | None, until_idle: bool, echo_events: bool = True
+) -> int:
     """Show jobs until Ctrl+C; with ``job_ref`` until that job ends; ``until_idle``: until none is left."""
     target: UUID | None = None
     if job_ref:
@@ -46,7 +48,7 @@ async def monitor(client: Client, out: Output, job_ref: str | None, until_idle: 
                     except StopAsyncIteration:
                         return 0
                     pending = asyncio.ensure_future(anext(events))
-                    if out.as_json:
+                    if out.as_json and echo_events:
                         sys.stdout.write(json.dumps(event.to_dict()) + "\n")
                         sys.stdout.flush()
                     await _apply(client, jobs, event)

@@ -190,3 +190,11 @@ async def test_paused_job_stays_paused_across_restarts(tmp_path: Path) -> None:
         await jobs.cancel(job_id)
     finally:
         await core.stop()
+
+
+async def test_cancel_right_after_dispatch_does_not_hang(core: Core) -> None:
+    jobs = core.current_library().jobs
+    job_id = await jobs.dispatch(CountJob(total=10_000, delay=0.01))
+    info = await asyncio.wait_for(jobs.cancel(job_id), 5)  # its task exists but never ran
+    assert info.status is JobStatus.CANCELLED
+    assert (await jobs.info(job_id)).status is JobStatus.CANCELLED

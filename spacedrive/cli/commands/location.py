@@ -111,7 +111,8 @@ async def _wait(client: Client, out: Output, data: dict[str, Any], no_wait: bool
             )
         return 0
     await client.call("job.run_queued")
-    return await monitor(client, out, job_id, until_idle=False)
+    # With --json the command prints one document (the location), not the job's event stream.
+    return await monitor(client, out, job_id, until_idle=False, echo_events=False)
 
 
 async def run(args: argparse.Namespace, client: Client, out: Output) -> int:

@@ -26,6 +26,7 @@ class JobContext:
         self._last_emit = 0.0
         self._rate_mark: tuple[float, int] | None = None
         self._rate = 0.0
+        self._phase = ""
 
     @property
     def job_id(self) -> UUID:
@@ -47,6 +48,9 @@ class JobContext:
     ) -> None:
         """Record progress; an event leaves at most ``PROGRESS_HZ`` times a second, and always at the end."""
         now = time.monotonic()
+        if phase != self._phase or (self._rate_mark is not None and completed < self._rate_mark[1]):
+            # A new phase counts something else: its rate starts afresh.
+            self._phase, self._rate_mark, self._rate = phase, None, 0.0
         if self._rate_mark is None:
             self._rate_mark = (now, completed)
         elif now - self._rate_mark[0] >= 1.0:

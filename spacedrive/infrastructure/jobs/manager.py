@@ -211,9 +211,10 @@ class JobManager:
         handle.resume_event.set()
         if handle.task is not None and not handle.task.done():
             handle.task.cancel()
+            # A task cancelled before it ever ran ends without finishing the job: that is done below.
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(handle.done_event.wait())
-        else:
+                await handle.task
+        if not handle.status.is_finished:
             await self._finish(handle, JobStatus.CANCELLED)
         return handle.info(self.library_id)
 
