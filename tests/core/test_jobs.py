@@ -17,6 +17,22 @@ from spacedrive.errors import JobStateError
 from tests.core.conftest import CountJob, FailingJob, OneShotJob
 
 
+async def _progress_reaches(core: Core, job_id: uuid.UUID, completed: int) -> None:
+    """Wait (10 s at most, however loaded the machine) until the job reports ``completed`` steps."""
+    sub = core.bus.subscribe()
+    try:
+        async with asyncio.timeout(10):
+            async for event in sub:
+                if (
+                    isinstance(event, ev.JobProgress)
+                    and event.id == job_id
+                    and event.progress.completed >= completed
+                ):
+                    return
+    finally:
+        sub.close()
+
+
 async def _drain(sub) -> list[ev.Event]:  # type: ignore[no-untyped-def]
     out = []
     while (e := sub.get_nowait()) is not None:
@@ -105,9 +121,7 @@ async def test_closing_the_library_keeps_a_resumable_job_for_next_time(tmp_path:
     await core.start(ensure_default_library=True)
     jobs = core.current_library().jobs
     job_id = await jobs.dispatch(CountJob(total=100, delay=0.01))
-    async with asyncio.timeout(10):
-        while (await jobs.info(job_id)).progress.completed < 10:
-            await asyncio.sleep(0.02)
+    await _progress_reaches(core, job_id, 10)
     await asyncio.sleep(0.3)  # past the checkpoint coalescing interval
     await core.stop()
     core = Core(tmp_path / "d", background=True)
@@ -184,9 +198,7 @@ async def test_paused_job_stays_paused_across_restarts(tmp_path: Path) -> None:
         before = (await jobs.info(job_id)).progress.completed
         assert (await jobs.info(job_id)).status is JobStatus.PAUSED
         await jobs.resume(job_id)
-        async with asyncio.timeout(10):  # moves again once resumed (however loaded the machine is)
-            while (await jobs.info(job_id)).progress.completed <= before:
-                await asyncio.sleep(0.05)
+        await _progress_reaches(core, job_id, before + 1)  # moves again once resumed
         await jobs.cancel(job_id)
     finally:
         await core.stop()
