@@ -67,7 +67,7 @@ def table(columns: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> 
         return
     t = Table(show_edge=False, header_style="bold", pad_edge=False)
     for column in columns:
-        t.add_column(column)
+        t.add_column(column, overflow="fold")  # long paths wrap; never cut to "/usr/s…"
     for row in rows:
         t.add_row(*(escape(str(c)) if c is not None else "" for c in row))
     console.print(t)
