@@ -21,7 +21,7 @@ from spacedrive.operations import locations
 
 
 class PeakRss:
-    """Samples this process's RSS and its largest child's every 10 ms."""
+    """Samples this process's RSS and its largest child's every 50 ms."""
 
     def __init__(self) -> None:
         self.main = 0
@@ -32,7 +32,7 @@ class PeakRss:
 
     def _run(self) -> None:
         me = psutil.Process()
-        while not self._stop.wait(0.01):
+        while not self._stop.wait(0.05):
             try:
                 self.main = max(self.main, me.memory_info().rss)
                 for child in me.children(recursive=True):

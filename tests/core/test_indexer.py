@@ -470,8 +470,8 @@ async def test_a_location_reached_through_a_symlink_lists_from_the_index(core: C
     assert direct[b"a.txt"].uuid == through_link[b"a.txt"].uuid
 
 
-async def slow_walk(root: bytes, rules: IndexerRules) -> AsyncIterator[Any]:
-    """A walk on a thread of this process that takes a while to finish."""
+async def slow_walk(root: bytes, rules: IndexerRules, **_options: Any) -> AsyncIterator[Any]:
+    """A walk on a thread of this process that takes a while to finish (rows handed over directly)."""
     async for item in stream_walk(root, rules, in_process=True):
         if isinstance(item, WalkStats):
             await asyncio.sleep(5)

@@ -362,7 +362,7 @@ async def test_files_that_vanish_or_change_during_the_scan(
     # The walk runs on a thread of this process here, so it meets the racing scandir.
     monkeypatch.setattr(walker.os, "scandir", racing_scandir)
     monkeypatch.setattr(
-        job_module, "stream_walk", lambda root, rules: stream_walk(root, rules, in_process=True)
+        job_module, "stream_walk", lambda root, rules, **_options: stream_walk(root, rules, in_process=True)
     )
     monkeypatch.setattr(content_module.ContentIdentifier, "identify", racing_identify)
     library = core.current_library()

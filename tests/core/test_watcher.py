@@ -274,7 +274,7 @@ async def test_the_watcher_follows_the_location_rules(core: Core, tmp_path: Path
 def slow_walks(monkeypatch: pytest.MonkeyPatch) -> None:
     """IndexerJobs walk on a thread of this process and take a second over it, as a big tree would."""
 
-    async def slow(root: bytes, rules: Any) -> AsyncIterator[Any]:
+    async def slow(root: bytes, rules: Any, **_options: Any) -> AsyncIterator[Any]:
         async for item in stream_walk(root, rules, in_process=True):
             if isinstance(item, WalkStats):
                 await asyncio.sleep(1.0)

@@ -18,8 +18,10 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from spacedrive.domain import events as ev
@@ -27,7 +29,7 @@ from spacedrive.domain.location import IndexMode
 from spacedrive.infrastructure.jobs import Job, JobCancelledError, JobContext
 from spacedrive.operations.indexing import content, store
 from spacedrive.operations.indexing.rules import IndexerRules
-from spacedrive.operations.indexing.stream import stream_walk
+from spacedrive.operations.indexing.stream import Written, stream_walk
 from spacedrive.operations.indexing.walker import WalkStats
 
 log = logging.getLogger(__name__)
@@ -92,34 +94,36 @@ class IndexerJob(Job):
         bytes_seen = 0
         walk_stats = WalkStats()
         started = time.perf_counter()
-        # One batch is written while the next is received: the write connection's thread and the loop
-        # overlap instead of taking turns.
-        writing: asyncio.Task[None] | None = None
+        # The walkers write their rows into scratch databases on their own cores; this process only
+        # counts, then copies them into the staging table in C.
+        scratch_dir = library.path / "scan" / str(ctx.job_id)  # its own: scans may run side by side
+        await asyncio.get_running_loop().run_in_executor(None, _clear_scratch, scratch_dir)
         try:
-            async with contextlib.aclosing(stream_walk(self.path, rules)) as batches:
-                async for item in batches:
+            async with contextlib.aclosing(
+                stream_walk(self.path, rules, scratch_dir=str(scratch_dir))
+            ) as items:
+                async for item in items:
                     if isinstance(item, WalkStats):
                         walk_stats = item
                         continue
                     await ctx.check_interrupt()
-                    if writing is not None:
-                        await writing
-                    writing = asyncio.create_task(store.stage_rows(library.db, table, item))
-                    seen += len(item)
-                    bytes_seen += sum(r[4] for r in item)
+                    if isinstance(item, Written):
+                        seen += item.count
+                        bytes_seen += item.bytes
+                    else:  # rows handed over directly (a walk that kept no scratch database)
+                        await store.stage_rows(library.db, table, item)
+                        seen += len(item)
+                        bytes_seen += sum(r[4] for r in item)
                     ctx.progress(
                         seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen
                     )
-            if writing is not None:
-                await writing
+            await store.load_scratch(library.db, table, walk_stats.scratch_files)
         except BaseException:
-            if writing is not None:
-                writing.cancel()
-                with contextlib.suppress(BaseException):
-                    await writing
             with contextlib.suppress(Exception):  # the staged rows would otherwise stay until close
                 await store.drop_staging(library.db, table)
             raise
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, scratch_dir, True)
         walked = time.perf_counter() - started
         ctx.progress(seen, seen, phase="processing", message="writing the index")
         if first_scan:
@@ -192,3 +196,9 @@ class IndexerJob(Job):
                 )
                 await ctx.checkpoint()
         await content.drop_orphan_identities(library.db)
+
+
+def _clear_scratch(folder: Path) -> None:
+    """Empty a scan's scratch folder (what an interrupted run of the same job left, too)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)

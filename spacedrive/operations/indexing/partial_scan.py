@@ -21,7 +21,6 @@ from spacedrive.operations.indexing.walker import (
     KIND_FILE,
     ROW_COLUMNS,
     Row,
-    WalkStats,
     _load_gitignore,
     _skipped,
 )
@@ -47,7 +46,7 @@ async def stage_scope(
     taken_off: dict[bytes, list[int]] = {}
     try:
         async for item in stream_walk(path, rules, recursive=recursive, in_process=True, rel_prefix=rel):
-            if isinstance(item, WalkStats):
+            if not isinstance(item, list):  # the final WalkStats (no scratch databases here)
                 continue
             if above:
                 item = _drop_ignored(item, rel, above, taken_off)

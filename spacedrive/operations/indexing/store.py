@@ -110,6 +110,28 @@ async def reset_staging(db: Database, table: str) -> None:
         )
 
 
+async def load_scratch(db: Database, table: str, files: list[str]) -> None:
+    """Copy the rows walkers wrote into scratch databases into a staging table (in C, no Python per row)."""
+    if not files:
+        return
+    names = [f"{table}_scratch{i}" for i in range(len(files))]  # unique: scans load side by side
+    attached: list[str] = []
+    try:
+        async with db.write() as session:
+            d = await _raw(await session.connection())
+            for name, path in zip(names, files, strict=True):
+                await d.execute(f"ATTACH DATABASE ? AS {name}", (path,))  # before a write opens a transaction
+                attached.append(name)
+            for name in names:
+                await d.execute(f"INSERT INTO temp.{table} ({_COLS}) SELECT {_COLS} FROM {name}.rows")
+    finally:
+        if attached:
+            async with db.write() as session:
+                d = await _raw(await session.connection())
+                for name in attached:
+                    await d.execute(f"DETACH DATABASE {name}")
+
+
 async def drop_staging(db: Database, table: str) -> None:
     """Forget a scan's staged rows (an interrupted scan; applying drops the table itself)."""
     async with db.write() as session:

@@ -13,8 +13,9 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import sqlite3
 from collections.abc import AsyncGenerator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -30,11 +31,48 @@ class WalkError(Exception):
     """The root itself could not be walked (missing, unreadable, not a folder)."""
 
 
+#: The scratch table a walker fills, with the staging table's columns.
+SCRATCH_TABLE = (
+    "CREATE TABLE rows (relative_path BLOB, name BLOB, extension BLOB, kind INT, size INT, "
+    "aggregate_size INT, child_count INT, file_count INT, inode INT, permissions INT, hidden INT, "
+    "created_at INT, modified_at INT)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """Rows a walker wrote into its scratch database (progress only; the rows stay there)."""
+
+    count: int
+    bytes: int
+
+
 def _child(
-    conn: Connection, root: bytes, rules: dict[str, Any], recursive: bool, rel_prefix: bytes, work: Any
+    conn: Connection,
+    root: bytes,
+    rules: dict[str, Any],
+    recursive: bool,
+    rel_prefix: bytes,
+    work: Any,
+    scratch: str | None,
 ) -> None:
+    db = None
+    if scratch is not None:
+        # The walker binds its rows into SQLite itself, on its own core: the core process only copies
+        # them over in C at the end. No journal, no fsync: the file is thrown away after the scan.
+        db = sqlite3.connect(scratch, isolation_level=None)
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute(SCRATCH_TABLE)
+        db.execute("BEGIN")
+        insert = f"INSERT INTO rows VALUES ({', '.join('?' * 13)})"
+
     def emit(rows: list[Row]) -> None:
-        conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
+        if db is None:
+            conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
+            return
+        db.executemany(insert, rows)
+        conn.send_bytes(pickle.dumps(("written", (len(rows), sum(r[4] for r in rows))), protocol=5))
 
     total = WalkStats()
     try:
@@ -54,8 +92,12 @@ def _child(
             total.merge(stats)
             if work is None:
                 break
+        if db is not None and scratch is not None:
+            db.execute("COMMIT")
+            db.close()
+            total.scratch_files.append(scratch)
         conn.send_bytes(pickle.dumps(("done", asdict(total)), protocol=5))
-    except OSError as e:
+    except (OSError, sqlite3.Error) as e:
         conn.send_bytes(pickle.dumps(("error", str(e)), protocol=5))
     finally:
         conn.close()
@@ -81,8 +123,13 @@ async def stream_walk(
     in_process: bool = False,
     rel_prefix: bytes = b"",
     workers: int = WALKERS,
-) -> AsyncGenerator[list[Row] | WalkStats, None]:
-    """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders)."""
+    scratch_dir: str | None = None,
+) -> AsyncGenerator[list[Row] | Written | WalkStats, None]:
+    """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders).
+
+    With ``scratch_dir`` the walkers keep their rows in scratch databases there and only report
+    ``Written`` counts; the final ``WalkStats.scratch_files`` names the databases (``store.load_scratch``).
+    """
     loop = asyncio.get_running_loop()
     if in_process:
         batches: list[list[Row]] = []
@@ -113,10 +160,13 @@ async def stream_walk(
         workers = 1
     conns: list[Connection] = []
     procs = []
-    for _ in range(workers):
+    for i in range(workers):
         parent, child = ctx.Pipe(duplex=False)
+        scratch = os.path.join(scratch_dir, f"walk-{os.getpid()}-{i}.db") if scratch_dir else None
         proc = ctx.Process(
-            target=_child, args=(child, root, rules.to_dict(), recursive, rel_prefix, work), daemon=True
+            target=_child,
+            args=(child, root, rules.to_dict(), recursive, rel_prefix, work, scratch),
+            daemon=True,
         )
         with bare_main():
             proc.start()
@@ -136,6 +186,8 @@ async def stream_walk(
                     raise WalkError(f"a walker of {os.fsdecode(root)} stopped unexpectedly") from None
                 if kind == "rows":
                     yield payload
+                elif kind == "written":
+                    yield Written(*payload)
                 elif kind == "done":
                     total.merge(WalkStats(**payload))
                     pending.remove(conn)
