@@ -110,6 +110,8 @@ async def run(args: argparse.Namespace) -> int:
     session = GuiSession(data_dir, args.instance, open_settings(data_dir))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
+        # Loops without Unix signal support (Windows; qasync off the main thread) raise one of these:
+        # there Ctrl+C and the window's close button remain the ways to quit.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, session.quit_requested.set)
     code = 0

@@ -190,28 +190,19 @@ async def job_run_queued(core: Core, params: Params) -> Any:
     return True
 
 
-@command("job.info")
-async def job_info(core: Core, params: Params) -> Any:
-    jobs, job_id = await _find_job(core, _req(params, "id"))
-    return (await jobs.info(job_id)).to_dict()
+def _job_command(action: str) -> Handler:
+    """``job.<action>``: find the job by id or prefix, call ``JobManager.<action>``, return its info."""
+
+    async def handler(core: Core, params: Params) -> Any:
+        jobs, job_id = await _find_job(core, _req(params, "id"))
+        info: JobInfo = await getattr(jobs, action)(job_id)
+        return info.to_dict()
+
+    return handler
 
 
-@command("job.pause")
-async def job_pause(core: Core, params: Params) -> Any:
-    jobs, job_id = await _find_job(core, _req(params, "id"))
-    return (await jobs.pause(job_id)).to_dict()
-
-
-@command("job.resume")
-async def job_resume(core: Core, params: Params) -> Any:
-    jobs, job_id = await _find_job(core, _req(params, "id"))
-    return (await jobs.resume(job_id)).to_dict()
-
-
-@command("job.cancel")
-async def job_cancel(core: Core, params: Params) -> Any:
-    jobs, job_id = await _find_job(core, _req(params, "id"))
-    return (await jobs.cancel(job_id)).to_dict()
+for _action in ("info", "pause", "resume", "cancel"):
+    COMMANDS[f"job.{_action}"] = _job_command(_action)
 
 
 from spacedrive.operations import listing as _listing  # noqa: E402,F401  (registers ls)
