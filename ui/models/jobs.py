@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -19,6 +21,7 @@ from PySide6.QtCore import (
 
 from spacedrive.domain import events as ev
 from spacedrive.domain.jobs import JobInfo, JobStatus, Progress
+from ui.formatting import data_size
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -38,8 +41,11 @@ class Column(enum.IntEnum):
     NAME = 0
     STATUS = 1
     PROGRESS = 2
-    RATE = 3
-    ID = 4
+    SPEED = 3
+    TIME_LEFT = 4
+    ID = 5
+    #: Empty in the model: the jobs panel puts each row's Pause/Resume/Cancel buttons here.
+    ACTIONS = 6
 
 
 #: The job's UUID.
@@ -50,6 +56,38 @@ LIBRARY_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 #: The job's latest ``Progress``.
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 4
+
+#: Reports closer together than this (seconds) are merged before a speed is measured over them.
+SPEED_INTERVAL = 0.5
+#: Weight of the newest measurement in the smoothed speed (an exponential moving average).
+SPEED_SMOOTHING = 0.3
+
+
+@dataclass(slots=True)
+class _Speed:
+    """Units (items, or bytes when the job counts them) per second, smoothed over successive reports."""
+
+    mark_time: float | None = None
+    mark_done: int = 0
+    phase: str = ""
+    per_second: float = 0.0
+
+    def update(self, now: float, done: int, phase: str) -> None:
+        if self.mark_time is None or phase != self.phase or done < self.mark_done:
+            # A new phase (or a count that went back) measures something else: start afresh.
+            self.mark_time, self.mark_done, self.phase, self.per_second = now, done, phase, 0.0
+            return
+        elapsed = now - self.mark_time
+        if elapsed < SPEED_INTERVAL:
+            return
+        measured = (done - self.mark_done) / elapsed
+        if self.per_second > 0:
+            measured = SPEED_SMOOTHING * measured + (1 - SPEED_SMOOTHING) * self.per_second
+        self.mark_time, self.mark_done, self.per_second = now, done, measured
+
+    def restart(self) -> None:
+        """Forget the mark (after a pause: the time paused is not time spent working)."""
+        self.mark_time, self.per_second = None, 0.0
 
 
 @dataclass(slots=True)
@@ -64,6 +102,29 @@ class _Job:
     title: str = ""
     #: Whether the job has run in this session: a resumed job then runs again rather than waits.
     has_run: bool = False
+    speed: _Speed = field(default_factory=_Speed)
+
+    @property
+    def counts_bytes(self) -> bool:
+        return self.progress.bytes_total > 0
+
+    def units_per_second(self) -> float:
+        """Measured here from the reports' deltas; until then the core's own items/s, if any."""
+        if self.speed.per_second > 0 or self.counts_bytes:
+            return self.speed.per_second
+        return self.progress.rate
+
+    def seconds_left(self) -> float | None:
+        rate = self.units_per_second()
+        progress = self.progress
+        done, total = (
+            (progress.bytes_completed, progress.bytes_total)
+            if self.counts_bytes
+            else (progress.completed, progress.total)
+        )
+        if self.status is not JobStatus.RUNNING or rate <= 0 or total <= 0:
+            return None
+        return max(0, total - done) / rate
 
     @classmethod
     def from_info(cls, info: JobInfo) -> _Job:
@@ -105,17 +166,40 @@ def rate_text(rate: float) -> str:
     return QCoreApplication.translate("JobListModel", "{rate}/s").format(rate=number)
 
 
+def byte_rate_text(rate: float) -> str:
+    """Bytes per second ("12.5 MB/s"), or '' while unknown."""
+    if rate <= 0:
+        return ""
+    return QCoreApplication.translate("JobListModel", "{size}/s").format(size=data_size(int(rate)))
+
+
+def time_left_text(seconds: float) -> str:
+    """A coarse countdown, as people read one: "5 s left", "3 min left", "2 h 10 min left"."""
+    tr = QCoreApplication.translate
+    whole = int(seconds + 0.5)
+    if whole < 60:
+        return tr("JobListModel", "%n s left", "", max(1, whole))
+    minutes = (whole + 30) // 60
+    if minutes < 60:
+        return tr("JobListModel", "%n min left", "", minutes)
+    return tr("JobListModel", "{hours} h {minutes} min left").format(
+        hours=minutes // 60, minutes=minutes % 60
+    )
+
+
 class JobListModel(QAbstractTableModel):
-    """One row per job: name, status, progress %, rate, short id.
+    """One row per job: name, status (with a failure's reason), progress %, speed, time left, short id.
 
     Fill it with ``add_library_jobs`` (a snapshot from ``JobManager.list()``), then feed it the bridge's
     job signals through ``apply``; a snapshot followed by the events queued meanwhile ends in the jobs'
-    current state, because each job's last event is its latest change.
+    current state, because each job's last event is its latest change. Speed is measured from the
+    successive progress reports (``clock`` is ``time.monotonic`` unless a test passes its own).
     """
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
         self._jobs: list[_Job] = []
+        self._clock = clock
 
     # ---- feeding ---------------------------------------------------------------------------------------
 
@@ -157,8 +241,11 @@ class JobListModel(QAbstractTableModel):
                 if job.status is JobStatus.QUEUED:
                     job.status = JobStatus.RUNNING
                 job.has_run = True
+                done = progress.bytes_completed if job.counts_bytes else progress.completed
+                job.speed.update(self._clock(), done, progress.phase)
             case ev.JobPaused():
                 job.status = JobStatus.PAUSED
+                job.speed.restart()
             case ev.JobResumed():
                 job.status = JobStatus.RUNNING if job.has_run else JobStatus.QUEUED
             case ev.JobCompleted():
@@ -183,6 +270,17 @@ class JobListModel(QAbstractTableModel):
 
     def running_rows(self) -> list[int]:
         return [row for row, job in enumerate(self._jobs) if job.status is JobStatus.RUNNING]
+
+    def has_finished(self) -> bool:
+        return any(job.status.is_finished for job in self._jobs)
+
+    def remove_finished(self) -> None:
+        """Drop completed, failed and cancelled jobs from the list (the library keeps their history)."""
+        for row in range(len(self._jobs) - 1, -1, -1):
+            if self._jobs[row].status.is_finished:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._jobs[row]
+                self.endRemoveRows()
 
     def _find(self, job_id: UUID) -> int | None:
         for row, job in enumerate(self._jobs):
@@ -209,8 +307,10 @@ class JobListModel(QAbstractTableModel):
             Column.NAME: self.tr("Name"),
             Column.STATUS: self.tr("Status"),
             Column.PROGRESS: self.tr("Progress"),
-            Column.RATE: self.tr("Rate"),
+            Column.SPEED: self.tr("Speed"),
+            Column.TIME_LEFT: self.tr("Time Left"),
             Column.ID: self.tr("ID"),
+            Column.ACTIONS: self.tr("Actions"),
         }
         return headers[Column(section)]
 
@@ -223,7 +323,11 @@ class JobListModel(QAbstractTableModel):
             return self._display(job, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(job, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.PROGRESS, Column.RATE):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
+            Column.PROGRESS,
+            Column.SPEED,
+            Column.TIME_LEFT,
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == JOB_ID_ROLE:
             return job.id
@@ -239,6 +343,9 @@ class JobListModel(QAbstractTableModel):
         if column is Column.NAME:
             return job.title or job.name
         if column is Column.STATUS:
+            if job.status is JobStatus.FAILED and job.error:
+                reason = job.error.strip().splitlines()[0]
+                return self.tr("Failed: {reason}").format(reason=reason)
             return status_text(job.status)
         if column is Column.PROGRESS:
             if job.status is JobStatus.COMPLETED:
@@ -246,8 +353,16 @@ class JobListModel(QAbstractTableModel):
             if job.progress.total <= 0:
                 return ""
             return percent_text(int(job.progress.fraction * 100))
-        if column is Column.RATE:
-            return rate_text(job.progress.rate) if job.status is JobStatus.RUNNING else ""
+        if column is Column.SPEED:
+            if job.status is not JobStatus.RUNNING:
+                return ""
+            rate = job.units_per_second()
+            return byte_rate_text(rate) if job.counts_bytes else rate_text(rate)
+        if column is Column.TIME_LEFT:
+            seconds = job.seconds_left()
+            return time_left_text(seconds) if seconds is not None else ""
+        if column is Column.ACTIONS:
+            return ""
         return str(job.id)[:8]
 
     def _tooltip(self, job: _Job, column: Column) -> str | None:

@@ -1,4 +1,4 @@
-"""JobStatusWidget: the status bar's summary of running jobs (name, progress bar, rate)."""
+"""JobStatusWidget: the status bar's summary of running jobs (name, progress bar, speed, time left)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from spacedrive.domain.jobs import Progress
-from ui.models.jobs import PROGRESS_ROLE, Column, JobListModel, rate_text
+from ui.models.jobs import PROGRESS_ROLE, Column, JobListModel
 
 
 class JobStatusWidget(QWidget):
-    """Shows the newest running job (title, progress bar, what it is doing, rate), "+N more" when others
-    run too, and "No running jobs" when idle."""
+    """Shows the newest running job (title, progress bar, what it is doing, speed and time left), "+N more"
+    when others run too, and "No running jobs" when idle."""
 
     def __init__(self, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,7 +31,9 @@ class JobStatusWidget(QWidget):
         self.detail_label.setEnabled(False)  # muted: the job's title says what runs, this says how far
         self.detail_label.setAccessibleName(self.tr("Job step"))
         self.rate_label = QLabel()
-        self.rate_label.setAccessibleName(self.tr("Job rate"))
+        self.rate_label.setAccessibleName(self.tr("Job speed"))
+        self.time_left_label = QLabel()
+        self.time_left_label.setAccessibleName(self.tr("Job time left"))
         self.more_label = QLabel()
         self.more_label.setAccessibleName(self.tr("Other running jobs"))
 
@@ -44,6 +46,7 @@ class JobStatusWidget(QWidget):
             self.progress_bar,
             self.detail_label,
             self.rate_label,
+            self.time_left_label,
             self.more_label,
         ):
             layout.addWidget(widget)
@@ -60,7 +63,13 @@ class JobStatusWidget(QWidget):
         running = self._model.running_rows()
         busy = bool(running)
         self.idle_label.setVisible(not busy)
-        for widget in (self.name_label, self.progress_bar, self.detail_label, self.rate_label):
+        for widget in (
+            self.name_label,
+            self.progress_bar,
+            self.detail_label,
+            self.rate_label,
+            self.time_left_label,
+        ):
             widget.setVisible(busy)
         self.more_label.setVisible(len(running) > 1)
         if not busy:
@@ -77,6 +86,9 @@ class JobStatusWidget(QWidget):
         self.progress_bar.setToolTip(detail)
         self.detail_label.setText(detail)
         self.detail_label.setVisible(bool(detail))
-        self.rate_label.setText(rate_text(progress.rate))
-        self.rate_label.setVisible(progress.rate > 0)
+        row = running[0]
+        for label, column in ((self.rate_label, Column.SPEED), (self.time_left_label, Column.TIME_LEFT)):
+            text = self._model.index(row, column).data()
+            label.setText(text)
+            label.setVisible(bool(text))
         self.more_label.setText(self.tr("+%n more", "", len(running) - 1))

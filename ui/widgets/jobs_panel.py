@@ -1,11 +1,11 @@
-"""JobsPanel: the dock listing jobs, with Pause, Resume and Cancel for the selected one."""
+"""JobsPanel: the dock listing jobs with their speed and time left, and Pause, Resume and Cancel per job."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStyleOptionProgressBar,
     QStyleOptionViewItem,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -63,8 +64,47 @@ class ProgressDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
 
 
+class RowActions(QWidget):
+    """Pause or Resume, and Cancel, for one job's row; shows only what the job's status allows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Job actions"))
+        self.pause_button = self._button(("media-playback-pause",), "job-pause")
+        self.resume_button = self._button(("media-playback-start",), "job-resume")
+        self.cancel_button = self._button(("process-stop",), "job-cancel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(2, 0, 2, 0)
+        layout.setSpacing(2)
+        for button in (self.pause_button, self.resume_button, self.cancel_button):
+            layout.addWidget(button)
+        layout.addStretch(1)
+
+    @staticmethod
+    def _button(theme_names: tuple[str, ...], bundled: str) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(themed_icon(theme_names, bundled))
+        button.setIconSize(QSize(16, 16))
+        button.setAutoRaise(True)
+        return button
+
+    def update_for(self, title: str, status: JobStatus) -> None:
+        for button, text, tip in (
+            (self.pause_button, self.tr("Pause {job}"), self.tr("Pause")),
+            (self.resume_button, self.tr("Resume {job}"), self.tr("Resume")),
+            (self.cancel_button, self.tr("Cancel {job}"), self.tr("Cancel")),
+        ):
+            button.setAccessibleName(text.format(job=title))
+            button.setToolTip(tip)
+        self.pause_button.setVisible(status in (JobStatus.QUEUED, JobStatus.RUNNING))
+        self.resume_button.setVisible(status is JobStatus.PAUSED)
+        self.cancel_button.setVisible(not status.is_finished)
+
+
 class JobsPanel(QDockWidget):
-    """Lists the jobs of every open library; its buttons act on the selected job through the core."""
+    """Lists the jobs of every open library (running, paused, queued, finished and failed) with progress,
+    speed and time left; each row has its own Pause/Resume/Cancel buttons, and the buttons below act on
+    the selected job. "Clear Finished" hides the jobs that ended."""
 
     def __init__(self, core: Core, model: JobListModel, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Jobs"), parent)
@@ -86,10 +126,12 @@ class JobsPanel(QDockWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         for column, width in (
-            (Column.STATUS, 100),
+            (Column.STATUS, 150),
             (Column.PROGRESS, 140),
-            (Column.RATE, 90),
-            (Column.ID, 90),
+            (Column.SPEED, 90),
+            (Column.TIME_LEFT, 100),
+            (Column.ID, 80),
+            (Column.ACTIONS, 84),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(column, width)
@@ -103,6 +145,10 @@ class JobsPanel(QDockWidget):
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(self.table)
 
+        self.clear_button = QPushButton(self.tr("C&lear Finished"))
+        self.clear_button.setAccessibleName(self.tr("Clear finished jobs"))
+        self.clear_button.setToolTip(self.tr("Hide completed, failed and cancelled jobs from this list"))
+        self.clear_button.clicked.connect(model.remove_finished)
         self.pause_button = self._button(self.tr("&Pause"), ("media-playback-pause",), "job-pause")
         self.resume_button = self._button(self.tr("&Resume"), ("media-playback-start",), "job-resume")
         self.cancel_button = self._button(self.tr("&Cancel Job"), ("process-stop",), "job-cancel")
@@ -110,6 +156,7 @@ class JobsPanel(QDockWidget):
         self.resume_button.clicked.connect(self.resume_selected)
         self.cancel_button.clicked.connect(self.cancel_selected)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.clear_button)
         buttons.addStretch(1)
         for button in (self.pause_button, self.resume_button, self.cancel_button):
             buttons.addWidget(button)
@@ -124,6 +171,10 @@ class JobsPanel(QDockWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._update_buttons)
+        model.rowsInserted.connect(self._add_row_actions)
+        model.dataChanged.connect(self._update_row_actions)
+        model.modelReset.connect(lambda: self._add_row_actions(QModelIndex(), 0, model.rowCount() - 1))
+        self._add_row_actions(QModelIndex(), 0, model.rowCount() - 1)
         self._update_buttons()
 
     def _button(self, text: str, theme_names: tuple[str, ...], bundled: str) -> QPushButton:
@@ -138,30 +189,64 @@ class JobsPanel(QDockWidget):
         rows = self.table.selectionModel().selectedRows()
         return rows[0] if rows else None
 
+    def row_actions(self, row: int) -> RowActions | None:
+        widget = self.table.indexWidget(self._model.index(row, Column.ACTIONS))
+        return widget if isinstance(widget, RowActions) else None
+
     @asyncSlot()
     async def pause_selected(self) -> None:
-        await self._run(JobManager.pause)
+        await self._run_selected(JobManager.pause)
 
     @asyncSlot()
     async def resume_selected(self) -> None:
-        await self._run(JobManager.resume)
+        await self._run_selected(JobManager.resume)
 
     @asyncSlot()
     async def cancel_selected(self) -> None:
-        await self._run(JobManager.cancel)
+        await self._run_selected(JobManager.cancel)
 
-    async def _run(self, command: JobCommand) -> None:
+    async def _run_selected(self, command: JobCommand) -> None:
         index = self.selected_index()
-        if index is None:
-            return
+        if index is not None:
+            await self._run(command, index.data(LIBRARY_ID_ROLE), index.data(JOB_ID_ROLE))
+
+    @asyncSlot(object, object, object)
+    async def _run_for(self, command: JobCommand, library_id: UUID, job_id: UUID) -> None:
+        await self._run(command, library_id, job_id)
+
+    async def _run(self, command: JobCommand, library_id: UUID, job_id: UUID) -> None:
         try:
-            jobs = self._core.libraries.get_open(index.data(LIBRARY_ID_ROLE)).jobs
-            await command(jobs, index.data(JOB_ID_ROLE))
+            await command(self._core.libraries.get_open(library_id).jobs, job_id)
         except SpacedriveError as e:
             show_error(self, self.tr("The job could not be changed"), e.message)
 
+    def _add_row_actions(self, _parent: QModelIndex, first: int, last: int) -> None:
+        for row in range(first, last + 1):
+            index = self._model.index(row, Column.ACTIONS)
+            library_id, job_id = index.data(LIBRARY_ID_ROLE), index.data(JOB_ID_ROLE)
+            self.table.setIndexWidget(index, self._row_actions_for(library_id, job_id))
+            self._update_row(row)
+
+    def _row_actions_for(self, library_id: UUID, job_id: UUID) -> RowActions:
+        actions = RowActions()
+        actions.pause_button.clicked.connect(lambda: self._run_for(JobManager.pause, library_id, job_id))
+        actions.resume_button.clicked.connect(lambda: self._run_for(JobManager.resume, library_id, job_id))
+        actions.cancel_button.clicked.connect(lambda: self._run_for(JobManager.cancel, library_id, job_id))
+        return actions
+
+    def _update_row_actions(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            self._update_row(row)
+
+    def _update_row(self, row: int) -> None:
+        actions = self.row_actions(row)
+        if actions is not None:
+            name = self._model.index(row, Column.NAME)
+            actions.update_for(name.data(), JobStatus(name.data(STATUS_ROLE)))
+
     def _update_buttons(self) -> None:
         self.stack.setCurrentWidget(self.table if self._model.rowCount() else self.empty_label)
+        self.clear_button.setEnabled(self._model.has_finished())
         index = self.selected_index()
         status = JobStatus(index.data(STATUS_ROLE)) if index is not None else None
         self.pause_button.setEnabled(status in (JobStatus.QUEUED, JobStatus.RUNNING))
