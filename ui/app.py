@@ -24,6 +24,7 @@ from ui.dialogs.prompts import finished, message_box
 from ui.icons import app_icon
 from ui.session import GuiSession
 from ui.settings import APPLICATION, ORGANIZATION, open_settings
+from ui.theme import ColorScheme, ThemeController
 from ui.views.main_window import MainWindow
 from ui.widgets.view_mode import ViewMode
 
@@ -53,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--open", metavar="PATH", type=Path, help="show this folder in the window")
     parser.add_argument(
         "--view", choices=[mode.value for mode in ViewMode], help="view mode to show (and remember)"
+    )
+    parser.add_argument(
+        "--color-scheme",
+        choices=[scheme.value for scheme in ColorScheme],
+        default=ColorScheme.SYSTEM.value,
+        help="light or dark look, or follow the system's (default)",
     )
     parser.add_argument("--screenshot", metavar="FILE.png", type=Path, help="save a picture of the window")
     parser.add_argument(
@@ -151,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("spacedrive")
     app.setWindowIcon(app_icon())
+    ThemeController(app, ColorScheme(args.color_scheme)).apply()  # a child of app: lives as long
     # The session decides when to quit (window closed, CLI `stop`, a signal), after stopping the core.
     app.setQuitOnLastWindowClosed(False)
     loop = create_event_loop(app)
