@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -108,8 +109,14 @@ def looks_binary(data: bytes) -> bool:
 
 
 def read_text_preview(path: bytes, limit: int = TEXT_PREVIEW_BYTES) -> TextPreview | None:
-    """The first ``limit`` bytes of a text file as text; None when the file is binary. Blocking."""
-    with open(path, "rb") as f:
+    """The first ``limit`` bytes of a text file as text; None when the file is binary. Blocking.
+
+    Opened without blocking and refused unless a regular file: a FIFO would wait forever for a writer.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fsdecode(path))
         data = f.read(limit + 1)
     truncated = len(data) > limit
     data = data[:limit]

@@ -65,3 +65,10 @@ async def test_text_preview_reads_text_and_refuses_binary(tmp_path: Path) -> Non
     latin1 = tmp_path / "latin1.txt"
     latin1.write_bytes("café crème".encode("latin-1"))
     assert read_text_preview(os.fsencode(latin1)) is None
+
+
+async def test_text_preview_never_waits_on_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError):
+        await text_preview(os.fsencode(fifo))
