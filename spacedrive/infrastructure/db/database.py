@@ -8,6 +8,7 @@ writers on one connection, so the job manager, later the indexer and the GUI nev
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from sqlalchemy.pool import NullPool
 from spacedrive.errors import LibraryCorrupt, SchemaTooNew
 
 BUSY_TIMEOUT_MS = 5000
+SORTER_THREADS = min(4, os.cpu_count() or 1)
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -36,6 +38,8 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Large sorts (an index rebuilt after a first scan of a big location) use helper threads.
+    cursor.execute(f"PRAGMA threads={SORTER_THREADS}")
     cursor.close()
 
 

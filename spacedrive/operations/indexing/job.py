@@ -31,6 +31,7 @@ from spacedrive.operations.indexing import content, store
 from spacedrive.operations.indexing.rules import IndexerRules
 from spacedrive.operations.indexing.stream import Written, stream_walk
 from spacedrive.operations.indexing.walker import WalkStats
+from spacedrive.operations.media.job import queue_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class IndexerJob(Job):
             await self._content(ctx, library)
             self.phase = "done"
             await ctx.checkpoint()
+            await queue_thumbnails(ctx, self.location_id, self.path, self.mode, self.location_name)
 
     async def _discover(self, ctx: JobContext, library: Any) -> None:
         import spacedrive.operations.locations as locations
@@ -117,23 +119,25 @@ class IndexerJob(Job):
                     ctx.progress(
                         seen, 0, phase="discovery", message=f"{seen:,} entries", bytes_completed=bytes_seen
                     )
-            await store.load_scratch(library.db, table, walk_stats.scratch_files)
+            walked = time.perf_counter() - started
+            ctx.progress(seen, seen, phase="processing", message="writing the index")
+            if first_scan:
+                result = store.ApplyResult(
+                    inserted=await store.insert_first_scan(
+                        library.db, self.location_id, now, table, walk_stats.scratch_files
+                    )
+                )
+            else:
+                await store.load_scratch(library.db, table, walk_stats.scratch_files)
+                result = await store.apply_staging(library.db, self.location_id, now, table, force=self.force)
+                if result.updated or result.deleted:
+                    await content.drop_orphan_identities(library.db)  # shallow mode has no content phase
         except BaseException:
             with contextlib.suppress(Exception):  # the staged rows would otherwise stay until close
                 await store.drop_staging(library.db, table)
             raise
         finally:
             await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, scratch_dir, True)
-        walked = time.perf_counter() - started
-        ctx.progress(seen, seen, phase="processing", message="writing the index")
-        if first_scan:
-            result = store.ApplyResult(
-                inserted=await store.insert_staged(library.db, self.location_id, now, table)
-            )
-        else:
-            result = await store.apply_staging(library.db, self.location_id, now, table, force=self.force)
-            if result.updated or result.deleted:
-                await content.drop_orphan_identities(library.db)  # shallow mode has no content phase
         self.stats = {
             "walk_seconds": round(walked, 3),
             "write_seconds": round(time.perf_counter() - started - walked, 3),

@@ -59,36 +59,56 @@ async def count_entries(db: Database, location_id: int) -> int:
 _BULK_INDEXES = ("ix_entries_key", "ix_entries_uuid")
 
 
-async def insert_staged(db: Database, location_id: int, indexed_at: int, table: str) -> int:
-    """A first scan: move everything staged into entries.
+async def insert_first_scan(
+    db: Database, location_id: int, indexed_at: int, table: str, scratch_files: list[str]
+) -> int:
+    """A first scan: copy what was staged and what the walkers wrote into scratch databases straight
+    into entries (one copy in C, no staging in between).
 
-    When the staged rows outnumber the entries already in the library, the secondary indexes are
-    dropped and rebuilt around the insert, inside the same transaction (a crash leaves them intact).
+    When the new rows outnumber the entries already in the library, the secondary indexes are dropped
+    and rebuilt around the insert (SQLite builds an index by sorting, on helper threads, far faster than
+    it updates one row by row), inside the same transaction: a crash leaves them intact.
     """
     loc = int(location_id)
-    async with db.write() as session:
-        d = await _raw(await session.connection())
-        cur = await d.execute(f"SELECT count(*) FROM temp.{table}")
-        staged = int((await cur.fetchone())[0])
-        cur = await d.execute("SELECT max(id) FROM entries")
-        existing = int((await cur.fetchone())[0] or 0)
-        rebuild: list[str] = []
-        if staged > 10_000 and staged > existing:
-            marks = ", ".join("?" for _ in _BULK_INDEXES)
-            cur = await d.execute(
-                f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", _BULK_INDEXES
-            )
-            rebuild = [row[0] for row in await cur.fetchall()]
-            for name in _BULK_INDEXES:
-                await d.execute(f"DROP INDEX IF EXISTS {name}")
-        await d.execute(
-            f"INSERT INTO entries (location_id, indexed_at, uuid, {_COLS}) "
-            f"SELECT {loc}, {int(indexed_at)}, {_NEW_UUID}, {_COLS} FROM temp.{table} ORDER BY rowid"
-        )
-        for sql in rebuild:
-            await d.execute(sql)
-        await d.execute(f"DROP TABLE temp.{table}")
-    return staged
+    names = [f"{table}_scratch{i}" for i in range(len(scratch_files))]  # unique: scans run side by side
+    attached: list[str] = []
+    try:
+        async with db.write() as session:
+            d = await _raw(await session.connection())
+            for name, path in zip(names, scratch_files, strict=True):
+                await d.execute(f"ATTACH DATABASE ? AS {name}", (path,))  # before a write opens a transaction
+                attached.append(name)
+            sources = [f"temp.{table}"] + [f"{name}.rows" for name in names]
+            new = 0
+            for source in sources:
+                cur = await d.execute(f"SELECT count(*) FROM {source}")
+                new += int((await cur.fetchone())[0])
+            cur = await d.execute("SELECT max(id) FROM entries")
+            existing = int((await cur.fetchone())[0] or 0)
+            rebuild: list[str] = []
+            if new > 10_000 and new > existing:
+                marks = ", ".join("?" for _ in _BULK_INDEXES)
+                cur = await d.execute(
+                    f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", _BULK_INDEXES
+                )
+                rebuild = [row[0] for row in await cur.fetchall()]
+                for index in _BULK_INDEXES:
+                    await d.execute(f"DROP INDEX IF EXISTS {index}")
+            for source in sources:
+                await d.execute(
+                    f"INSERT INTO entries (location_id, indexed_at, uuid, {_COLS}) "
+                    f"SELECT {loc}, {int(indexed_at)}, {_NEW_UUID}, {_COLS} FROM {source} ORDER BY rowid"
+                )
+            for sql in rebuild:
+                await d.execute(sql)
+            await d.execute(f"DROP TABLE temp.{table}")
+    finally:
+        if attached:
+            async with db.write() as session:
+                d = await _raw(await session.connection())
+                for name in attached:
+                    await d.execute(f"DETACH DATABASE {name}")
+    return new
 
 
 def new_staging_table() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -21,7 +22,7 @@ from typing import Any
 
 from spacedrive.infrastructure.processes import bare_main
 from spacedrive.operations.indexing.rules import IndexerRules
-from spacedrive.operations.indexing.walker import Row, WalkStats, walk
+from spacedrive.operations.indexing.walker import ROW_COLUMNS, Row, WalkStats, walk
 
 #: Walker processes for a large tree (two cores here: two walkers plus the writer keep both busy).
 WALKERS = max(1, min(2, os.cpu_count() or 1))
@@ -37,6 +38,22 @@ SCRATCH_TABLE = (
     "aggregate_size INT, child_count INT, file_count INT, inode INT, permissions INT, hidden INT, "
     "created_at INT, modified_at INT)"
 )
+
+
+#: Rows per INSERT statement: binding many rows per statement step costs a third less than one each.
+ROWS_PER_INSERT = 50
+_ONE_ROW = "(" + ", ".join("?" * len(ROW_COLUMNS)) + ")"
+_INSERT_ONE = f"INSERT INTO rows VALUES {_ONE_ROW}"
+_INSERT_MANY = f"INSERT INTO rows VALUES {', '.join([_ONE_ROW] * ROWS_PER_INSERT)}"
+
+
+def _insert_rows(db: sqlite3.Connection, rows: list[Row]) -> None:
+    """Append rows to a scratch table: whole groups through the multi-row statement, the rest one by one."""
+    whole = len(rows) - len(rows) % ROWS_PER_INSERT
+    flat = list(itertools.chain.from_iterable(rows[:whole]))
+    width = ROWS_PER_INSERT * len(ROW_COLUMNS)
+    db.executemany(_INSERT_MANY, (flat[i : i + width] for i in range(0, len(flat), width)))
+    db.executemany(_INSERT_ONE, rows[whole:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +82,12 @@ def _child(
         db.execute("PRAGMA synchronous=OFF")
         db.execute(SCRATCH_TABLE)
         db.execute("BEGIN")
-        insert = f"INSERT INTO rows VALUES ({', '.join('?' * 13)})"
 
     def emit(rows: list[Row]) -> None:
         if db is None:
             conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
             return
-        db.executemany(insert, rows)
+        _insert_rows(db, rows)
         conn.send_bytes(pickle.dumps(("written", (len(rows), sum(r[4] for r in rows))), protocol=5))
 
     total = WalkStats()
@@ -128,7 +144,8 @@ async def stream_walk(
     """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders).
 
     With ``scratch_dir`` the walkers keep their rows in scratch databases there and only report
-    ``Written`` counts; the final ``WalkStats.scratch_files`` names the databases (``store.load_scratch``).
+    ``Written`` counts; the final ``WalkStats.scratch_files`` names the databases
+    (``store.insert_first_scan``, ``store.load_scratch``).
     """
     loop = asyncio.get_running_loop()
     if in_process:
