@@ -1,4 +1,5 @@
-"""SidebarModel: the sidebar's tree of sections (Libraries, Locations, Volumes, Tags, Devices)."""
+"""SidebarModel: the sidebar's tree of sections (Libraries, Locations, Volumes, Favourites, Tags, Devices,
+Recent)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ class Section(enum.IntEnum):
     LIBRARIES = 0
     LOCATIONS = 1
     VOLUMES = 2
-    TAGS = 3
-    DEVICES = 4
+    FAVOURITES = 3
+    TAGS = 4
+    DEVICES = 5
+    RECENT = 6
 
 
 class ItemKind(enum.Enum):
@@ -41,6 +44,8 @@ class ItemKind(enum.Enum):
     LOCATION = "location"
     VOLUME = "volume"
     DEVICE = "device"
+    FAVOURITE = "favourite"
+    RECENT = "recent"
     #: The greyed "None yet" row of a section with nothing in it.
     PLACEHOLDER = "placeholder"
 
@@ -55,7 +60,7 @@ LIBRARY_INFO_ROLE = Qt.ItemDataRole.UserRole + 3
 LOCATION_INFO_ROLE = Qt.ItemDataRole.UserRole + 4
 #: The ``Volume`` (volume rows only).
 VOLUME_ROLE = Qt.ItemDataRole.UserRole + 5
-#: The folder a location or volume row shows in the content area (str).
+#: The folder a location, volume, favourite or recent row shows in the content area (str, exact).
 PATH_ROLE = Qt.ItemDataRole.UserRole + 6
 #: A volume's used share of its capacity, 0.0 to 1.0 (None while the capacity is unknown).
 USAGE_ROLE = Qt.ItemDataRole.UserRole + 7
@@ -63,6 +68,22 @@ USAGE_ROLE = Qt.ItemDataRole.UserRole + 7
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 8
 #: On a section row: the tooltip of its "+" button (Libraries, Locations), None when it has none.
 ADD_ROLE = Qt.ItemDataRole.UserRole + 9
+#: The ``Place`` (favourite and recent rows only).
+PLACE_ROLE = Qt.ItemDataRole.UserRole + 10
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A folder in the Favourites or Recent section."""
+
+    #: What the row says (a standard folder's translated name, else the folder's name).
+    name: str
+    #: The folder, exact (``os.fsdecode`` of its bytes).
+    path: str
+    #: A theme icon name ("user-home", "folder-documents"...); a plain folder icon when the theme lacks it.
+    icon: str = "folder"
+    #: Added by the user, so they may remove it (the standard folders stay while they exist).
+    removable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +93,7 @@ class _Row:
     location: LocationInfo | None = None
     volume: Volume | None = None
     device: Device | None = None
+    place: Place | None = None
 
 
 _PLACEHOLDER = _Row(ItemKind.PLACEHOLDER)
@@ -97,6 +119,7 @@ class SidebarModel(QAbstractItemModel):
         self._volume_icon: QIcon = themed_icon(("drive-harddisk",), "volume")
         self._removable_icon: QIcon = themed_icon(("drive-removable-media",), "volume")
         self._network_icon: QIcon = themed_icon(("folder-remote", "network-server"), "volume")
+        self._place_icons: dict[str, QIcon] = {}
 
     # ---- feeding ---------------------------------------------------------------------------------------
 
@@ -108,6 +131,15 @@ class SidebarModel(QAbstractItemModel):
 
     def set_volumes(self, volumes: list[Volume]) -> None:
         self._set_rows(Section.VOLUMES, [_Row(ItemKind.VOLUME, volume=volume) for volume in volumes])
+
+    def set_favourites(self, places: list[Place]) -> None:
+        self._set_rows(Section.FAVOURITES, [_Row(ItemKind.FAVOURITE, place=place) for place in places])
+
+    def set_recent(self, places: list[Place]) -> None:
+        self._set_rows(Section.RECENT, [_Row(ItemKind.RECENT, place=place) for place in places])
+
+    def is_favourite(self, path: str) -> bool:
+        return any(row.place is not None and row.place.path == path for row in self._rows[Section.FAVOURITES])
 
     def locations(self) -> list[LocationInfo]:
         return [row.location for row in self._rows[Section.LOCATIONS] if row.location is not None]
@@ -184,6 +216,8 @@ class SidebarModel(QAbstractItemModel):
             return self._volume_data(row.volume, role)
         if row.device is not None:
             return self._device_data(row.device, role)
+        if row.place is not None:
+            return self._place_data(row.place, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self.tr("None yet")
         return None
@@ -288,6 +322,23 @@ class SidebarModel(QAbstractItemModel):
             return volume.mount_point
         return None
 
+    def _place_data(self, place: Place, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return place.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            icon = self._place_icons.get(place.icon)
+            if icon is None:
+                icon = themed_icon((place.icon, "folder"), "location")
+                self._place_icons[place.icon] = icon
+            return icon
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            return _shown_path(place.path)
+        if role == PLACE_ROLE:
+            return place
+        if role == PATH_ROLE:
+            return place.path
+        return None
+
     def _device_data(self, device: Device, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return device.name
@@ -347,6 +398,11 @@ def _volume_tooltip(volume: Volume) -> str:
     return "\n".join(lines)
 
 
+def _shown_path(path: str) -> str:
+    """A path safe to show: bytes that are not UTF-8 become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _identity(row: _Row) -> object:
     if row.library is not None:
         return row.library.id
@@ -356,6 +412,8 @@ def _identity(row: _Row) -> object:
         return ("volume", row.volume.fingerprint)
     if row.device is not None:
         return row.device.id
+    if row.place is not None:
+        return (row.kind, row.place.path)
     return row.kind
 
 
@@ -364,7 +422,9 @@ def _section_title(section: Section) -> str:
         Section.LIBRARIES: QCoreApplication.translate("SidebarModel", "Libraries"),
         Section.LOCATIONS: QCoreApplication.translate("SidebarModel", "Locations"),
         Section.VOLUMES: QCoreApplication.translate("SidebarModel", "Volumes"),
+        Section.FAVOURITES: QCoreApplication.translate("SidebarModel", "Favourites"),
         Section.TAGS: QCoreApplication.translate("SidebarModel", "Tags"),
         Section.DEVICES: QCoreApplication.translate("SidebarModel", "Devices"),
+        Section.RECENT: QCoreApplication.translate("SidebarModel", "Recent"),
     }
     return titles[section]

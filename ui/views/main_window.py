@@ -1,4 +1,4 @@
-"""MainWindow: sidebar, content, toolbar, status bar and jobs panel around one in-process core."""
+"""MainWindow: sidebar, explorer (tabs, split panes), toolbar, status bar and jobs panel around one core."""
 
 from __future__ import annotations
 
@@ -35,8 +35,13 @@ from ui.models.jobs import JobListModel
 from ui.models.sidebar import SidebarModel
 from ui.tasks import TaskSet
 from ui.views.content import ContentView
+from ui.views.explorer import Explorer
+from ui.views.explorer_actions import ExplorerActions
+from ui.views.explorer_pane import ExplorerPane
+from ui.views.launcher import Launcher
 from ui.views.library_actions import LibraryActions
 from ui.views.location_actions import LocationActions
+from ui.views.places import Places
 from ui.widgets.job_status import JobStatusWidget
 from ui.widgets.jobs_panel import JobsPanel
 from ui.widgets.library_switcher import LibrarySwitcher
@@ -79,11 +84,14 @@ class MainWindow(QMainWindow):
         self.tasks = TaskSet()
 
         self.sidebar = Sidebar(self.sidebar_model)
-        self.content = ContentView(core, self.tasks)
+        self.places = Places(settings, self.sidebar_model, self)
+        self.explorer = Explorer(core, self.tasks, settings)
+        self.explorer_actions = ExplorerActions(self.explorer, self)
+        self.launcher = Launcher(self, self.tasks)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.content)
+        self.splitter.addWidget(self.explorer)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([SIDEBAR_WIDTH, DEFAULT_SIZE.width() - SIDEBAR_WIDTH])
@@ -107,6 +115,11 @@ class MainWindow(QMainWindow):
         self.refresh_libraries()
         self.refresh_volumes()
         self.sidebar_model.set_devices([core.device])
+
+    @property
+    def content(self) -> ContentView:
+        """The active pane's folder view (the one the sidebar, toolbar and shortcuts act on)."""
+        return self.explorer.active_pane().content
 
     # ---- data ------------------------------------------------------------------------------------------
 
@@ -142,7 +155,7 @@ class MainWindow(QMainWindow):
         # The window may have been closed and deleted meanwhile (the app quitting).
         if generation == self._locations_generation and shiboken6.isValid(self):
             self.sidebar_model.set_locations(infos)
-            self.content.set_locations(infos)
+            self.explorer.set_locations(infos)
             self._select_shown_folder()
 
     def refresh_volumes(self) -> None:
@@ -186,13 +199,17 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
+        explorer = self.explorer_actions
         file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addActions([explorer.new_tab, explorer.close_tab])
+        file_menu.addSeparator()
         open_action = file_menu.addAction(self.tr("&Open Folder…"))
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self._choose_folder)
+        file_menu.addAction(explorer.open_terminal)
         file_menu.addSeparator()
         quit_action = file_menu.addAction(self.tr("&Quit"))
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcut(QKeySequence(self.tr("Ctrl+Q")))
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
 
@@ -206,9 +223,18 @@ class MainWindow(QMainWindow):
         library_menu.addSeparator()
         library_menu.addAction(self.location_actions.add_action)
 
+        go_menu = bar.addMenu(self.tr("&Go"))
+        go_menu.addActions(explorer.navigation_actions())
+        go_menu.addSeparator()
+        go_menu.addAction(explorer.edit_path)
+        go_menu.addAction(explorer.add_favourite)
+        go_menu.addSeparator()
+        go_menu.addActions([explorer.next_tab, explorer.previous_tab])
+
         view_menu = bar.addMenu(self.tr("&View"))
         view_menu.addActions(self.view_selector.mode_actions())
         view_menu.addSeparator()
+        view_menu.addAction(explorer.split)
         sidebar_action = view_menu.addAction(self.tr("Show &Sidebar"))
         sidebar_action.setCheckable(True)
         sidebar_action.setChecked(True)
@@ -237,10 +263,22 @@ class MainWindow(QMainWindow):
         self.sidebar.add_location_requested.connect(locations.choose_and_add)
         self.sidebar.rescan_location_requested.connect(locations.rescan)
         self.sidebar.remove_location_requested.connect(locations.remove)
-        self.content.add_location_requested.connect(locations.add_folder)
-        self.sidebar.open_path_requested.connect(self._open_path)
-        self.content.folder_opened.connect(self.sidebar.select_path)
+        self.explorer.add_location_requested.connect(locations.add_folder)
         locations.open_path_requested.connect(self._open_path)
+        self.sidebar.open_path_requested.connect(self._open_path)
+        self.sidebar.open_in_new_tab_requested.connect(lambda path: self.explorer.new_tab(Path(path)))
+        places = self.places
+        for source in (self.sidebar, self.explorer, self.explorer_actions):
+            source.add_favourite_requested.connect(places.add_favourite)
+        self.sidebar.remove_favourite_requested.connect(places.remove_favourite)
+        self.sidebar.clear_recent_requested.connect(places.clear_recent)
+        self.explorer.folder_opened.connect(self._folder_opened)
+        self.explorer.active_pane_changed.connect(self._active_pane_changed)
+        self.explorer.view_mode_changed.connect(lambda mode: self.view_selector.set_view_mode(ViewMode(mode)))
+        self.explorer.open_file_requested.connect(self.launcher.open_file)
+        self.explorer.open_with_requested.connect(self.launcher.open_with)
+        for source in (self.explorer, self.explorer_actions):
+            source.open_terminal_requested.connect(self.launcher.open_terminal)
 
     def _connect_bridge(self, bridge: CoreBridge) -> None:
         for signal in (
@@ -296,9 +334,12 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
         self._sidebar_action.setChecked(self.settings.value("window/sidebar", True, type=bool))
-        mode = str(self.settings.value("view/mode", ViewMode.GRID.value))
-        self.view_selector.set_view_mode(ViewMode(mode) if mode in set(ViewMode) else ViewMode.GRID)
-        self.content.set_view_mode(self.view_selector.view_mode())
+        if hasattr(self.content, "restore_view_state"):  # the pane restored its view state when created
+            self.view_selector.set_view_mode(self.content.view_mode())
+        else:
+            mode = str(self.settings.value("view/mode", ViewMode.GRID.value))
+            self.view_selector.set_view_mode(ViewMode(mode) if mode in set(ViewMode) else ViewMode.GRID)
+            self.content.set_view_mode(self.view_selector.view_mode())
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -306,6 +347,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/sidebar", self._sidebar_action.isChecked())
         self.settings.setValue("view/mode", self.view_selector.view_mode().value)
+        if hasattr(self.content, "save_view_state"):
+            self.content.save_view_state(self.settings)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -316,17 +359,28 @@ class MainWindow(QMainWindow):
     # ---- slots -----------------------------------------------------------------------------------------
 
     def _view_mode_changed(self, mode: str) -> None:
-        self.content.set_view_mode(ViewMode(mode))
+        self.explorer.set_view_mode(ViewMode(mode))
+
+    def _active_pane_changed(self, pane: ExplorerPane) -> None:
+        """The toolbar and the sidebar follow the pane now active."""
+        if hasattr(pane.content, "view_mode"):
+            self.view_selector.set_view_mode(pane.content.view_mode())
+        self._select_shown_folder()
+
+    def _folder_opened(self, path: str) -> None:
+        self.places.note_opened(path)
+        self._select_shown_folder()
 
     def _refresh_locations(self) -> None:
         self.tasks.spawn(self.refresh_locations())
 
     def _entries_changed(self, event: ev.EntriesChanged) -> None:
         if event.library_id == self.core.libraries.current_id():
-            self.content.entries_changed(event)
+            self.explorer.entries_changed(event)
 
     def _open_path(self, path: str) -> None:
-        self.tasks.spawn(self.content.open_path(Path(path)))
+        """Show ``path`` in the active pane (a sidebar click, a location just added)."""
+        self.explorer.active_pane().open(Path(path))
 
     def _fetch_job_title(self, event: ev.JobQueued | ev.JobStarted) -> None:
         """Job events name the job type; the jobs panel and status bar show the job's own title."""
@@ -377,7 +431,7 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
         chosen = dialog.selectedFiles()
         if result == QDialog.DialogCode.Accepted and chosen:
-            await self.content.open_path(Path(chosen[0]))
+            await self.explorer.active_pane().open_path(Path(chosen[0]))
 
     def _show_about(self) -> None:
         box = message_box(

@@ -1,4 +1,5 @@
-"""Sidebar: the tree of libraries, locations, volumes and devices, with context menus and "+" buttons."""
+"""Sidebar: the tree of libraries, locations, volumes, favourites, devices and recent folders, with context
+menus and "+" buttons."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from ui.models.sidebar import (
     LIBRARY_INFO_ROLE,
     LOCATION_INFO_ROLE,
     PATH_ROLE,
+    PLACE_ROLE,
     USAGE_ROLE,
     ItemKind,
     Section,
@@ -197,8 +199,8 @@ def _gap_above(index: ModelIndex) -> int:
 
 
 class Sidebar(QTreeView):
-    """Always-expanded sections. Activating a library asks to switch to it; clicking a location or a
-    volume asks to show its folder.
+    """Always-expanded sections. Activating a library asks to switch to it; clicking a location, a volume,
+    a favourite or a recent folder asks to show it (a middle click: in a new tab).
 
     Signals
     -------
@@ -206,7 +208,11 @@ class Sidebar(QTreeView):
     rename_requested(UUID): ask for a new name for this library.
     close_requested(UUID): close this library.
     new_library_requested(): ask for a name and create a library.
-    open_path_requested(str): show this folder (a location's or a volume's) in the content area.
+    open_path_requested(str): show this folder (a location's, a volume's, a place's) in the active pane.
+    open_in_new_tab_requested(str): show this folder in a new tab.
+    add_favourite_requested(str): add this folder to Favourites.
+    remove_favourite_requested(str): remove this folder (one the user added) from Favourites.
+    clear_recent_requested(): empty the Recent section.
     add_location_requested(): ask for a folder and add it as a location of the current library.
     rescan_location_requested(int): index this location (by id) again.
     remove_location_requested(int): forget this location (by id), after asking.
@@ -217,6 +223,10 @@ class Sidebar(QTreeView):
     close_requested = Signal(object)
     new_library_requested = Signal()
     open_path_requested = Signal(str)
+    open_in_new_tab_requested = Signal(str)
+    add_favourite_requested = Signal(str)
+    remove_favourite_requested = Signal(str)
+    clear_recent_requested = Signal()
     add_location_requested = Signal()
     rescan_location_requested = Signal(int)
     remove_location_requested = Signal(int)
@@ -250,8 +260,8 @@ class Sidebar(QTreeView):
                 self.expand(self.model().index(row, 0))
 
     def select_path(self, path: str) -> None:
-        """Select the location or volume showing ``path`` (the folder shown), or nothing."""
-        for section in (Section.LOCATIONS, Section.VOLUMES):
+        """Select the location, favourite or volume showing ``path`` (the folder shown), or nothing."""
+        for section in (Section.LOCATIONS, Section.FAVOURITES, Section.VOLUMES):
             parent = self._model.section_index(section)
             for row in range(self._model.rowCount(parent)):
                 index = self._model.index(row, 0, parent)
@@ -277,9 +287,17 @@ class Sidebar(QTreeView):
         if path:
             self.open_path_requested.emit(path)
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton:
+            path = self.indexAt(event.position().toPoint()).data(PATH_ROLE)
+            if path:
+                self.open_in_new_tab_requested.emit(path)
+                return
+        super().mouseReleaseEvent(event)
+
     def context_menu(self, index: QModelIndex) -> QMenu | None:
-        """The context menu for the row at ``index`` (library or location actions), or None."""
-        return self.library_menu(index) or self.location_menu(index)
+        """The context menu for the row at ``index`` (library, location or folder actions), or None."""
+        return self.library_menu(index) or self.location_menu(index) or self.place_menu(index)
 
     def library_menu(self, index: QModelIndex) -> QMenu | None:
         """Library actions for a row of the Libraries section, else None."""
@@ -319,17 +337,59 @@ class Sidebar(QTreeView):
             reveal = QAction(self.tr("Re&veal"), menu)
             reveal.setToolTip(self.tr("Show the location's folder"))
             reveal.triggered.connect(lambda: self.open_path_requested.emit(info.path))
+            menu.addAction(reveal)
+            self._add_folder_actions(menu, info.path)
+            menu.addSeparator()
             rescan = QAction(self.tr("Re&scan"), menu)
             rescan.setEnabled(info.scan_state != "scanning")
             rescan.triggered.connect(lambda: self.rescan_location_requested.emit(info.id))
             remove = QAction(self.tr("&Remove…"), menu)
             remove.triggered.connect(lambda: self.remove_location_requested.emit(info.id))
-            menu.addActions([reveal, rescan, remove])
+            menu.addActions([rescan, remove])
             menu.addSeparator()
         add = QAction(self.tr("&Add Location…"), menu)
         add.triggered.connect(self.add_location_requested)
         menu.addAction(add)
         return menu
+
+    def place_menu(self, index: QModelIndex) -> QMenu | None:
+        """Open actions for a volume, favourite or recent folder; removal for the favourites the user
+        added; clearing for Recent (its title row too). None for other rows."""
+        kind = index.data(KIND_ROLE)
+        recent = self._model.section_index(Section.RECENT)
+        path = index.data(PATH_ROLE)
+        if kind not in (ItemKind.VOLUME, ItemKind.FAVOURITE, ItemKind.RECENT) and index != recent:
+            return None
+        menu = QMenu(self)
+        menu.setAccessibleName(self.tr("Folder menu"))
+        if path:
+            open_action = QAction(self.tr("&Open"), menu)
+            open_action.triggered.connect(lambda: self.open_path_requested.emit(path))
+            menu.addAction(open_action)
+            self._add_folder_actions(menu, path)
+        place = index.data(PLACE_ROLE)
+        if kind is ItemKind.FAVOURITE and place is not None:
+            remove = QAction(self.tr("&Remove from Favourites"), menu)
+            remove.setEnabled(place.removable)
+            if not place.removable:
+                remove.setToolTip(self.tr("Standard folders stay in Favourites while they exist"))
+            remove.triggered.connect(lambda: self.remove_favourite_requested.emit(path))
+            menu.addAction(remove)
+        if kind is ItemKind.RECENT or index == recent:
+            menu.addSeparator()
+            clear = QAction(self.tr("&Clear Recent"), menu)
+            clear.triggered.connect(self.clear_recent_requested)
+            menu.addAction(clear)
+        return menu
+
+    def _add_folder_actions(self, menu: QMenu, path: str) -> None:
+        new_tab = QAction(self.tr("Open in New &Tab"), menu)
+        new_tab.triggered.connect(lambda: self.open_in_new_tab_requested.emit(path))
+        menu.addAction(new_tab)
+        if not self._model.is_favourite(path):
+            favourite = QAction(self.tr("Add to &Favourites"), menu)
+            favourite.triggered.connect(lambda: self.add_favourite_requested.emit(path))
+            menu.addAction(favourite)
 
     def _show_menu(self, pos: QPoint) -> None:
         menu = self.context_menu(self.indexAt(pos))
