@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QListView, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from spacedrive.domain.jobs import JobStatus
 from spacedrive.infrastructure.ipc import registry
@@ -195,10 +195,10 @@ def test_view_mode_and_window_layout_are_remembered(run, tmp_path: Path, files: 
     first = GuiSession(data_dir, None, open_settings(data_dir))
     window = run(first.start(open_path=files))
     assert window.view_selector.view_mode() is ViewMode.GRID
-    assert window.content.list_view.viewMode() == QListView.ViewMode.IconMode
+    assert window.content.current_view() is window.content.grid_view
     details = next(a for a in window.view_selector.mode_actions() if a.data() == "details")
     details.trigger()
-    assert window.content.list_view.viewMode() == QListView.ViewMode.ListMode
+    assert window.content.current_view() is window.content.details_view
     window.resize(700, 500)
     run(first.stop())
     assert (data_dir / "gui.ini").is_file()
@@ -207,7 +207,7 @@ def test_view_mode_and_window_layout_are_remembered(run, tmp_path: Path, files: 
     window = run(second.start(open_path=files))
     try:
         assert window.view_selector.view_mode() is ViewMode.DETAILS
-        assert window.content.list_view.viewMode() == QListView.ViewMode.ListMode
+        assert window.content.current_view() is window.content.details_view
         assert (window.width(), window.height()) == (700, 500)
     finally:
         run(second.stop())
@@ -217,7 +217,7 @@ def test_opening_a_file_shows_its_folder_with_it_selected(session: GuiSession, r
     content = window_of(session).content
     run(content.open_path(files / "notes.txt"))
     assert content.path == files
-    assert content.list_view.currentIndex().data() == "notes.txt"
+    assert content.current_view().currentIndex().data() == "notes.txt"
     run(content.open_path(files / "missing"))
     assert "cannot be read" in content.message_label.text()
     assert content.stack.currentWidget() is content.message_label

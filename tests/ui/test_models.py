@@ -17,7 +17,7 @@ from spacedrive.domain.library import LibraryInfo
 from spacedrive.domain.location import IndexMode, LocationInfo
 from spacedrive.domain.volume import Volume
 from ui.models import folder
-from ui.models.folder import ENTRY_ROLE, INDEXED_ROLE, IS_DIR_ROLE, FolderListModel
+from ui.models.folder import ENTRY_ROLE, INDEXED_ROLE, IS_DIR_ROLE, FolderModel
 from ui.models.jobs import JOB_ID_ROLE, STATUS_ROLE, Column, JobListModel
 from ui.models.sidebar import (
     ADD_ROLE,
@@ -281,12 +281,12 @@ def entry(name: str | bytes, kind: str = "file", *, size: int | None = 1, indexe
     return Entry(raw, b"/data", kind, size, 1_700_000_000.0, 1_700_000_000.0, False, indexed)
 
 
-def names(model: FolderListModel) -> list[str]:
+def names(model: FolderModel) -> list[str]:
     return [model.index(row, 0).data() for row in range(model.rowCount())]
 
 
 def test_folder_model_passes_the_model_tester(qtmodeltester) -> None:
-    model = FolderListModel()
+    model = FolderModel()
     model.append([entry("Albums", "directory", size=None), entry("a.txt")])
     qtmodeltester.check(model)
     assert model.index(0, 0).data(IS_DIR_ROLE) is True
@@ -295,7 +295,7 @@ def test_folder_model_passes_the_model_tester(qtmodeltester) -> None:
 
 
 def test_chunks_are_appended_then_put_in_natural_order_folders_first(qtmodeltester) -> None:
-    model = FolderListModel()
+    model = FolderModel()
     qtmodeltester.check(model)  # Qt's tester then watches every change below
     inserted: list[tuple[int, int]] = []
     model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
@@ -310,7 +310,7 @@ def test_chunks_are_appended_then_put_in_natural_order_folders_first(qtmodeltest
 
 
 def test_replace_applies_only_the_differences(qtmodeltester) -> None:
-    model = FolderListModel()
+    model = FolderModel()
     qtmodeltester.check(model)
     model.append([entry("a"), entry("b"), entry("c"), entry("d")])
     kept = QPersistentModelIndex(model.index(2, 0))  # "c"
@@ -330,7 +330,7 @@ def test_replace_applies_only_the_differences(qtmodeltester) -> None:
 
 
 def test_indexed_entries_are_marked_and_described(qtmodeltester) -> None:
-    model = FolderListModel()
+    model = FolderModel()
     folder = Entry(b"Albums", b"/data", "directory", 2_500_000, 0.0, 0.0, False, True, file_count=3)
     model.append([folder, entry("a.jpg", indexed=True, size=1500)])
     assert model.index(0, 0).data(INDEXED_ROLE) is True
@@ -340,7 +340,7 @@ def test_indexed_entries_are_marked_and_described(qtmodeltester) -> None:
 
 @pytest.mark.skipif(os.name == "nt", reason="Windows names are always Unicode")
 def test_names_that_are_not_utf8_are_shown_not_crashed_on() -> None:
-    model = FolderListModel()
+    model = FolderModel()
     model.append([entry(b"caf\xe9.txt")])
     assert model.index(0, 0).data() == "caf\ufffd.txt"
     assert model.row_of(b"caf\xe9.txt") == 0

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QPalette
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileIconProvider,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListView,
-    QMenu,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -23,20 +25,30 @@ from PySide6.QtWidgets import (
 
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
+from spacedrive.domain.entry import Entry
 from spacedrive.domain.location import LocationInfo
 from spacedrive.errors import SpacedriveError
 from spacedrive.operations.listing import iter_listing
 from ui.formatting import items_text
-from ui.models.folder import FolderListModel, display_name
+from ui.models.folder import Column, FolderModel, ThumbnailSource, display_name
 from ui.tasks import TaskSet
+from ui.views.column_view import ColumnBrowser
+from ui.views.content_menu import ContentMenus
+from ui.views.item_views import DetailsView, GridView, MediaView
 from ui.widgets.elided_label import ElidedLabel
+from ui.widgets.filter_box import FilterBox
 from ui.widgets.view_mode import ViewMode
+from ui.widgets.zoom_slider import ZoomSlider
 
-# Icon size and grid cell per view mode; the grid modes wrap names under their icons.
-COLUMN_WIDTH = 240
-_ICON_SIZES = {ViewMode.GRID: 48, ViewMode.MEDIA: 96, ViewMode.DETAILS: 16, ViewMode.COLUMNS: 16}
 #: How long changes reported for the shown folder are gathered before it is listed again (ms).
 REFRESH_DELAY = 150
+#: Per view mode: smallest, largest and default icon size, and the zoom step (pixels).
+ZOOM: dict[ViewMode, tuple[int, int, int, int]] = {
+    ViewMode.GRID: (32, 256, 64, 16),
+    ViewMode.DETAILS: (16, 64, 16, 8),
+    ViewMode.COLUMNS: (16, 64, 16, 8),
+    ViewMode.MEDIA: (32, 256, 128, 16),
+}
 _BADGE_STYLE = "QLabel { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 8px; }"
 
 
@@ -53,49 +65,77 @@ def location_containing(locations: list[LocationInfo], path: bytes) -> tuple[Loc
 
 
 class ContentView(QWidget):
-    """A header (folder name, path, item count, indexed badge) above the folder's items, laid out per view
-    mode. Lists through ``iter_listing``, so folders inside a location come from the index; the shown
-    folder is listed again when the core reports changes in it.
+    """A header (folder name, path, indexed badge, item count, filter) above the folder's items in one of
+    four views over one model (grid, details, columns, media), and a zoom slider under them. Lists
+    through ``iter_listing``, so folders inside a location come from the index; the shown folder is
+    listed again when the core reports changes in it. Its shortcuts work anywhere in its window.
 
     Signals
     -------
     add_location_requested(str): make this folder a location of the current library.
-    folder_opened(str): another folder is shown (its path).
+    folder_opened(str): another folder is shown (its path); its rows are arriving.
+    listing_finished(str): the shown folder (its path) has been listed to the end.
+    selection_changed(object): the selected entries changed (a list of ``Entry``).
+    open_file_requested(object): open this file (an ``Entry``): it was double-clicked or Enter pressed.
+    open_with_requested(object): choose an application to open this file (an ``Entry``) with.
+    open_terminal_requested(str): open a terminal in this folder.
+    view_mode_changed(str): another ``ViewMode`` (its value) is shown.
     """
 
     add_location_requested = Signal(str)
     folder_opened = Signal(str)
+    listing_finished = Signal(str)
+    selection_changed = Signal(object)
+    open_file_requested = Signal(object)
+    open_with_requested = Signal(object)
+    open_terminal_requested = Signal(str)
+    view_mode_changed = Signal(str)
 
     def __init__(self, core: Core, tasks: TaskSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Content"))
         self._core = core
         self._tasks = tasks
-        self.model = FolderListModel(self)
+        self.model = FolderModel(self)
+        self.selection = QItemSelectionModel(self.model, self)
         self.path: Path | None = None
         self._locations: list[LocationInfo] = []
         self._generation = 0
         self._loading = False
+        self._failed = False
+        self._mode = ViewMode.GRID
+        self._zoom = {mode: default for mode, (_, _, default, _) in ZOOM.items()}
+        self._loader: ThumbnailSource | None = None
+        #: Activations arriving sooner than this (a double click's second half) are ignored (monotonic s).
+        self._ignore_activation_until = 0.0
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DELAY)
         self._refresh_timer.timeout.connect(self._refresh_now)
+        self.menus = ContentMenus(self)
 
         self._build_header()
-        self.list_view = QListView()
-        self.list_view.setModel(self.model)
-        self.list_view.setAccessibleName(self.tr("Folder contents"))
-        self.list_view.setFrameShape(QFrame.Shape.NoFrame)
-        self.list_view.setUniformItemSizes(True)
-        self.list_view.setLayoutMode(QListView.LayoutMode.Batched)
-        self.list_view.setBatchSize(500)
-        self.list_view.setMovement(QListView.Movement.Static)
-        self.list_view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list_view.customContextMenuRequested.connect(self._show_item_menu)
-        self.list_view.activated.connect(self._activated)
+        self.grid_view = GridView()
+        self.details_view = DetailsView()
+        self.media_view = MediaView()
+        self.columns_view = ColumnBrowser(self.model, self.selection, self._list_folder, tasks)
+        self.columns_view.open_requested.connect(self._open_from_column)
+        self.columns_view.last.clicked.connect(self._column_clicked)
+        for view in (self.grid_view, self.details_view, self.media_view):
+            view.setModel(self.model)
+            view.setSelectionModel(self.selection)
+        self._views: dict[ViewMode, QAbstractItemView] = {
+            ViewMode.GRID: self.grid_view,
+            ViewMode.DETAILS: self.details_view,
+            ViewMode.COLUMNS: self.columns_view.last,
+            ViewMode.MEDIA: self.media_view,
+        }
+        self._pages: dict[ViewMode, QWidget] = {**self._views, ViewMode.COLUMNS: self.columns_view}
+        for view in self._views.values():
+            view.activated.connect(self._activated)
+            view.customContextMenuRequested.connect(lambda pos, v=view: self._show_item_menu(v, pos))
+        self.selection.selectionChanged.connect(self._selection_changed)
+        self.model.layoutChanged.connect(self._selection_changed)
         self.message_label = QLabel()
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message_label.setWordWrap(True)
@@ -104,20 +144,21 @@ class ContentView(QWidget):
         self.message_label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.message_label.customContextMenuRequested.connect(self._show_background_menu)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.list_view)
+        self.stack.setAccessibleName(self.tr("Folder views"))
+        for page in self._pages.values():
+            self.stack.addWidget(page)
         self.stack.addWidget(self.message_label)
 
-        rule = QFrame()
-        rule.setFrameShape(QFrame.Shape.HLine)
-        rule.setFrameShadow(QFrame.Shadow.Plain)
-        rule.setForegroundRole(QPalette.ColorRole.Mid)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(self._header)
-        layout.addWidget(rule)
+        layout.addWidget(_rule())
         layout.addWidget(self.stack, 1)
-        self.set_view_mode(ViewMode.GRID)
+        layout.addWidget(_rule())
+        layout.addLayout(self._build_footer())
+        self._add_shortcuts()
+        self._apply_mode()
 
     def _build_header(self) -> None:
         self.folder_icon = QLabel()
@@ -139,6 +180,10 @@ class ContentView(QWidget):
         self.index_label.setStyleSheet(_BADGE_STYLE)
         self.index_label.setAccessibleName(self.tr("Index state"))
         self.index_label.hide()
+        self.filter_box = FilterBox()
+        self.filter_box.setMaximumWidth(220)
+        self.filter_box.textChanged.connect(self.set_filter_text)
+        self.filter_box.escaped.connect(lambda: self.current_view().setFocus())
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.title_label)
@@ -150,28 +195,189 @@ class ContentView(QWidget):
         self._header.addLayout(titles, 1)
         self._header.addWidget(self.index_label, 0, Qt.AlignmentFlag.AlignBottom)
         self._header.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
+        self._header.addWidget(self.filter_box, 0, Qt.AlignmentFlag.AlignBottom)
 
-    def set_view_mode(self, mode: ViewMode) -> None:
-        view = self.list_view
-        size = _ICON_SIZES[mode]
-        view.setIconSize(QSize(size, size))
-        if mode in (ViewMode.GRID, ViewMode.MEDIA):
-            view.setViewMode(QListView.ViewMode.IconMode)
-            view.setFlow(QListView.Flow.LeftToRight)
-            view.setWrapping(True)
-            view.setWordWrap(True)
-            view.setGridSize(QSize(size + 56, size + 2 * view.fontMetrics().height() + 16))
-            view.setSpacing(0)
+    def _build_footer(self) -> QHBoxLayout:
+        self.selection_label = QLabel()
+        self.selection_label.setEnabled(False)
+        self.selection_label.setAccessibleName(self.tr("Selection"))
+        self.zoom_slider = ZoomSlider()
+        self.zoom_slider.zoom_changed.connect(self.set_zoom)
+        footer = QHBoxLayout()
+        footer.setContentsMargins(12, 2, 12, 2)
+        footer.addWidget(self.selection_label, 1)
+        footer.addWidget(self.zoom_slider)
+        return footer
+
+    def _add_shortcuts(self) -> None:
+        keys: list[tuple[QKeySequence | str, object]] = [
+            *(
+                (f"Ctrl+{n}", lambda m=mode: self.set_view_mode(m))
+                for n, mode in enumerate(ViewMode, start=1)
+            ),
+            (QKeySequence(QKeySequence.StandardKey.ZoomIn), self.zoom_in),
+            ("Ctrl+=", self.zoom_in),
+            (QKeySequence(QKeySequence.StandardKey.ZoomOut), self.zoom_out),
+            ("Ctrl+H", lambda: self.set_show_hidden(not self.show_hidden())),
+            ("F5", self.reload),
+            ("Ctrl+R", self.reload),
+            (QKeySequence(QKeySequence.StandardKey.Find), self.focus_filter),
+        ]
+        self._shortcuts = []
+        for sequence, slot in keys:
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+            self._shortcuts.append(shortcut)
+
+    # ---- views -----------------------------------------------------------------------------------------
+
+    def view_mode(self) -> ViewMode:
+        return self._mode
+
+    def set_view_mode(self, mode: ViewMode | str) -> None:
+        """Show the items in another view; selection and current item carry over."""
+        mode = ViewMode(mode)
+        if mode is self._mode:
+            return
+        focused = self.current_view().hasFocus()
+        self._mode = mode
+        self._apply_mode()
+        if focused:
+            self.current_view().setFocus()
+        self.view_mode_changed.emit(mode.value)
+
+    def _apply_mode(self) -> None:
+        self.model.set_media_only(self._mode is ViewMode.MEDIA)
+        self._apply_zoom()
+        if self._mode is ViewMode.COLUMNS and self.path is not None:
+            self.columns_view.set_folder(self.path, self._column_root(self.path))
+        self._show_page()
+        view = self.current_view()
+        if view.currentIndex().isValid():
+            view.scrollTo(view.currentIndex())
+
+    def current_view(self) -> QAbstractItemView:
+        """The item view shown (in columns mode, the shown folder's column): where keyboard focus goes."""
+        return self._views[self._mode]
+
+    def icon_size(self) -> int:
+        """The current view's icon size in pixels."""
+        return self._zoom[self._mode]
+
+    def set_zoom(self, size: int) -> None:
+        low, high, _, _ = ZOOM[self._mode]
+        self._zoom[self._mode] = max(low, min(high, size))
+        self._apply_zoom()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self._zoom[self._mode] + ZOOM[self._mode][3])
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self._zoom[self._mode] - ZOOM[self._mode][3])
+
+    def _apply_zoom(self) -> None:
+        mode = self._mode
+        size = self._zoom[mode]
+        if mode is ViewMode.GRID:
+            self.grid_view.set_icon_size(size)
+        elif mode is ViewMode.MEDIA:
+            self.media_view.set_icon_size(size)
+        elif mode is ViewMode.DETAILS:
+            self.details_view.setIconSize(
+                self.details_view.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio)
+            )
         else:
-            columns = mode is ViewMode.COLUMNS
-            view.setViewMode(QListView.ViewMode.ListMode)
-            view.setWordWrap(False)
-            view.setSpacing(0 if columns else 1)
-            # Columns: names flow top to bottom and wrap into side-by-side columns of equal width.
-            view.setFlow(QListView.Flow.TopToBottom)
-            view.setWrapping(columns)
-            row_height = max(size, view.fontMetrics().height()) + 6
-            view.setGridSize(QSize(COLUMN_WIDTH, row_height) if columns else QSize())
+            for column in self.columns_view.columns():
+                column.setIconSize(column.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio))
+        low, high, _, step = ZOOM[mode]
+        self.zoom_slider.set_zoom(size, low, high, step)
+        # Thumbnails where pictures are big enough to be recognized; kind icons in the lists.
+        pictures = mode in (ViewMode.GRID, ViewMode.MEDIA)
+        self.model.set_thumbnail_size(round(size * self.devicePixelRatioF()) if pictures else 0)
+
+    def _show_page(self) -> None:
+        """The current view, or the message standing in for it (an empty or unreadable folder)."""
+        if self.message_label.text() and self._mode is not ViewMode.COLUMNS:
+            self.stack.setCurrentWidget(self.message_label)
+        else:
+            self.stack.setCurrentWidget(self._pages[self._mode])
+
+    def set_thumbnail_loader(self, loader: ThumbnailSource | None) -> None:
+        """Where pictures of images and videos come from (``ui.thumbnails``); None shows kind icons."""
+        if self._loader is not None:
+            self._loader.thumbnail_ready.disconnect(self._thumbnail_ready)
+        self._loader = loader
+        self.model.set_thumbnail_loader(loader)
+        if loader is not None:
+            loader.thumbnail_ready.connect(self._thumbnail_ready)
+
+    def _thumbnail_ready(self, path: bytes) -> None:
+        preview = self.columns_view.preview
+        if preview.entry is not None and preview.entry.path == bytes(path):
+            self._update_preview()
+
+    # ---- filtering and sorting -------------------------------------------------------------------------
+
+    def set_filter_text(self, text: str) -> None:
+        """Show only the items whose names contain ``text`` (case ignored); the filter box shows it too."""
+        if self.filter_box.text() != text:
+            self.filter_box.setText(text)  # comes back here through textChanged
+            return
+        self.model.set_filter_text(text)
+        self._update_header()
+
+    def focus_filter(self) -> None:
+        self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_box.selectAll()
+
+    def show_hidden(self) -> bool:
+        return self.model.show_hidden()
+
+    def set_show_hidden(self, show: bool) -> None:
+        """Whether hidden files (dot-files) are shown; they are not by default."""
+        self.model.set_show_hidden(show)
+        self.columns_view.set_show_hidden(show)
+        self._update_header()
+
+    def sort_by(self, column: Column, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the items by ``column`` (the details view's header shows it)."""
+        self.details_view.sortByColumn(column, order)
+
+    # ---- state -----------------------------------------------------------------------------------------
+
+    def save_view_state(self, settings: QSettings) -> None:
+        """Remember the view mode, sort order, zoom per view, hidden files and the details columns."""
+        settings.setValue("view/mode", self._mode.value)
+        settings.setValue("view/sort_column", self.model.sort_column().name.lower())
+        descending = self.model.sort_order() == Qt.SortOrder.DescendingOrder
+        settings.setValue("view/sort_order", "descending" if descending else "ascending")
+        for mode, size in self._zoom.items():
+            settings.setValue(f"view/zoom_{mode.value}", size)
+        settings.setValue("view/show_hidden", self.show_hidden())
+        settings.setValue("view/details_header", self.details_view.header().saveState())
+
+    def restore_view_state(self, settings: QSettings) -> None:
+        """Apply what ``save_view_state`` remembered; values missing or not understood keep the defaults."""
+        header = settings.value("view/details_header")
+        if header is not None:
+            self.details_view.header().restoreState(header)
+        for mode in ViewMode:
+            with contextlib.suppress(TypeError, ValueError):
+                self._zoom[mode] = int(settings.value(f"view/zoom_{mode.value}", self._zoom[mode]))
+            low, high, _, _ = ZOOM[mode]
+            self._zoom[mode] = max(low, min(high, self._zoom[mode]))
+        self.set_show_hidden(settings.value("view/show_hidden", False, type=bool))
+        column = str(settings.value("view/sort_column", "name")).upper()
+        descending = settings.value("view/sort_order", "ascending") == "descending"
+        self.sort_by(
+            Column[column] if column in Column.__members__ else Column.NAME,
+            Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
+        )
+        mode = str(settings.value("view/mode", self._mode.value))
+        if mode in set(ViewMode):
+            self.set_view_mode(ViewMode(mode))
+        self._apply_zoom()
 
     # ---- locations -------------------------------------------------------------------------------------
 
@@ -204,17 +410,31 @@ class ContentView(QWidget):
             return None
         return location_containing(self._locations, os.fsencode(self.path))
 
+    def _column_root(self, path: Path) -> Path:
+        """Where the columns view starts: the shown location's root, else home, else the file system's."""
+        found = location_containing(self._locations, os.fsencode(path))
+        if found is not None:
+            return Path(found[0].path)
+        home = Path.home()
+        return home if path == home or home in path.parents else Path(path.anchor or "/")
+
     # ---- listing ---------------------------------------------------------------------------------------
+
+    def _list_folder(self, path: Path) -> AsyncIterator[list[Entry]]:
+        return iter_listing(self._core, os.fsencode(path))
 
     async def open_path(self, path: Path) -> None:
         """Show ``path`` (a folder, or a file shown selected in its folder); a newer call wins.
 
-        Opening the folder already shown lists it again in place, keeping the selection.
+        Opening the folder already shown lists it again in place, keeping the selection. Going up to a
+        folder of the chain shown selects the folder that was shown.
         """
         path = path.expanduser().absolute()
         selected: bytes | None = None
         if path.exists() and not path.is_dir():
             path, selected = path.parent, os.fsencode(path.name)
+        elif self.path is not None and path in self.path.parents:
+            selected = os.fsencode(self.path.relative_to(path).parts[0])
         if path == self.path and not self._loading:
             listed = await self.refresh()
         else:
@@ -222,8 +442,8 @@ class ContentView(QWidget):
         row = self.model.row_of(selected) if listed and selected else None
         if row is not None:
             index = self.model.index(row, 0)
-            self.list_view.setCurrentIndex(index)
-            self.list_view.scrollTo(index)
+            self.selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.current_view().scrollTo(index)
 
     async def _load(self, path: Path) -> bool:
         """Show a new folder, its rows appearing chunk by chunk; whether it was listed to the end."""
@@ -235,8 +455,13 @@ class ContentView(QWidget):
         self.path_label.setText(display_name(str(path)))
         self.count_label.clear()
         self.index_label.hide()
+        self.message_label.clear()
+        self.filter_box.clear()
         self.model.clear()
-        self.stack.setCurrentWidget(self.list_view)
+        self._selection_changed()
+        if self._mode is ViewMode.COLUMNS:
+            self.columns_view.set_folder(path, self._column_root(path))
+        self._show_page()
         self._loading = True
         self.folder_opened.emit(os.fspath(path))
         try:
@@ -254,6 +479,7 @@ class ContentView(QWidget):
         self._loading = False
         self.model.finish()
         self._update_header()
+        self.listing_finished.emit(os.fspath(path))
         return True
 
     def schedule_refresh(self) -> None:
@@ -264,15 +490,21 @@ class ContentView(QWidget):
     def _refresh_now(self) -> None:
         self._tasks.spawn(self.refresh())
 
+    def reload(self) -> None:
+        """List the shown folder again now (F5)."""
+        self._refresh_timer.stop()
+        self._tasks.spawn(self.refresh())
+
     async def refresh(self) -> bool:
         """List the shown folder again and apply the differences to the rows shown; whether it was."""
         if self.path is None:
             return False
         self._generation += 1
         generation = self._generation
+        path = self.path
         entries = []
         try:
-            async for chunk in iter_listing(self._core, os.fsencode(self.path)):
+            async for chunk in iter_listing(self._core, os.fsencode(path)):
                 if not self._is_current(generation):
                     return False
                 entries.extend(chunk)
@@ -287,6 +519,7 @@ class ContentView(QWidget):
         self._loading = False
         self.model.replace(entries)
         self._update_header()
+        self.listing_finished.emit(os.fspath(path))
         return True
 
     def _is_current(self, generation: int) -> bool:
@@ -294,17 +527,19 @@ class ContentView(QWidget):
         return generation == self._generation and shiboken6.isValid(self)
 
     def _update_header(self) -> None:
+        if self.path is None or self._loading:
+            return
         count = self.model.rowCount()
+        total = self.model.total_count()
         found = self._location()
         scanning = found is not None and found[0].scan_state == "scanning"
         # Every row of a listing comes from the same place; an empty folder counts as indexed once its
         # location has been scanned.
-        if count:
-            indexed = self.model.entry(0).indexed
-        else:
+        indexed = self.model.from_index()
+        if indexed is None:
             indexed = found is not None and found[0].last_scan_at is not None and not scanning
         # An empty listing of a folder being indexed only means its entries are not written yet.
-        self.count_label.setText("" if scanning and not count else items_text(count))
+        self.count_label.setText("" if scanning and not total else items_text(count))
         if indexed:
             self.index_label.setText(self.tr("Indexed"))
             self.index_label.setToolTip(
@@ -324,66 +559,99 @@ class ContentView(QWidget):
             )
         self.index_label.show()
         if count:
-            self.stack.setCurrentWidget(self.list_view)
-        elif scanning:
-            self._show_message(self.tr("This folder is being indexed…"))
+            self.message_label.clear()
+        elif not total:
+            self.message_label.setText(
+                self.tr("This folder is being indexed…") if scanning else self.tr("This folder is empty.")
+            )
+        elif self.model.filter_text():
+            self.message_label.setText(
+                self.tr("No items match “{text}”.").format(text=self.filter_box.text())
+            )
+        elif self._mode is ViewMode.MEDIA:
+            self.message_label.setText(self.tr("There are no images or videos here."))
         else:
-            self._show_message(self.tr("This folder is empty."))
+            self.message_label.setText(self.tr("Only hidden items are here; Ctrl+H shows them."))
+        self._show_page()
 
     def _show_error(self, error: SpacedriveError | OSError) -> None:
         reason = error.message if isinstance(error, SpacedriveError) else (error.strerror or str(error))
         self.count_label.clear()
         self.index_label.hide()
-        self._show_message(self.tr("This folder cannot be read: {reason}").format(reason=reason))
-
-    def _show_message(self, text: str) -> None:
-        self.message_label.setText(text)
+        self.message_label.setText(self.tr("This folder cannot be read: {reason}").format(reason=reason))
         self.stack.setCurrentWidget(self.message_label)
 
     # ---- interaction -----------------------------------------------------------------------------------
 
+    def selected_entries(self) -> list[Entry]:
+        """The selected entries, in the order shown."""
+        rows: set[int] = set()
+        for selected in self.selection.selection():
+            rows.update(range(selected.top(), selected.bottom() + 1))
+        return [self.model.entry(row) for row in sorted(rows)]
+
+    def _selection_changed(self) -> None:
+        entries = self.selected_entries()
+        self.selection_label.setText(self.tr("%n selected", "", len(entries)) if entries else "")
+        if self._mode is ViewMode.COLUMNS:
+            self._update_preview(entries)
+        self.selection_changed.emit(entries)
+
+    def _update_preview(self, entries: list[Entry] | None = None) -> None:
+        entries = self.selected_entries() if entries is None else entries
+        preview = self.columns_view.preview
+        if len(entries) != 1 or entries[0].kind == "directory":
+            preview.entry = None
+            preview.hide()
+            return
+        entry = entries[0]
+        picture = None
+        if self._loader is not None and entry.content_kind in ("image", "video"):
+            picture = self._loader.request(entry, round(256 * self.devicePixelRatioF()))
+        row = self.model.row_of(entry.raw_name)
+        icon = self.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole) if row is not None else None
+        preview.show_entry(entry, picture if picture is not None else icon)
+        preview.show()
+
     def _activated(self, index: QModelIndex) -> None:
-        entry = self.model.entry(index.row())
+        if not index.isValid() or time.monotonic() < self._ignore_activation_until:
+            return
+        self.open_entry(self.model.entry(index.row()))
+
+    def open_entry(self, entry: Entry) -> None:
+        """Show a folder; ask for a file to be opened."""
         if entry.kind == "directory":
             self._open(Path(os.fsdecode(entry.path)))
+        else:
+            self.open_file_requested.emit(entry)
+
+    def _column_clicked(self, index: QModelIndex) -> None:
+        # A click on a folder in the columns view opens it: the double click's second press must not
+        # open what lies under the pointer in the folder then shown.
+        if index.isValid() and self.model.entry(index.row()).kind == "directory":
+            self._ignore_activation_until = time.monotonic() + QApplication.doubleClickInterval() / 1000
+
+    def _open_from_column(self, path: str) -> None:
+        self._open(Path(path))
+        self.current_view().setFocus()
 
     def _open(self, path: Path) -> None:
         self._tasks.spawn(self.open_path(path))
 
-    def context_menu(self, index: QModelIndex) -> QMenu | None:
-        """The menu for a folder item (``index`` valid) or for the shown folder (the background)."""
-        if index.isValid():
-            entry = self.model.entry(index.row())
-            if entry.kind != "directory":
-                return None
-            folder = Path(os.fsdecode(entry.path))
-        elif self.path is not None:
-            folder = self.path
-        else:
-            return None
-        menu = QMenu(self)
-        menu.setAccessibleName(self.tr("Folder menu"))
-        if index.isValid():
-            open_action = QAction(self.tr("&Open"), menu)
-            open_action.triggered.connect(lambda: self._open(folder))
-            menu.addAction(open_action)
-        add = QAction(self.tr("Add as &Location"), menu)
-        if self.can_add_location(folder):
-            add.triggered.connect(lambda: self.add_location_requested.emit(os.fspath(folder)))
-        else:
-            add.setEnabled(False)
-            add.setToolTip(self.tr("This folder is already in a location"))
-        menu.addAction(add)
-        return menu
+    def context_menu(self, index: QModelIndex):  # noqa: ANN201 - QMenu | None, see ContentMenus
+        """The menu for an item (``index`` valid) or for the shown folder (the background)."""
+        return self.menus.menu(index)
 
-    def _show_item_menu(self, pos: QPoint) -> None:
-        self._popup(self.context_menu(self.list_view.indexAt(pos)), self.list_view.viewport(), pos)
+    def _show_item_menu(self, view: QAbstractItemView, pos: QPoint) -> None:
+        self.menus.popup(self.context_menu(view.indexAt(pos)), view.viewport(), pos)
 
     def _show_background_menu(self, pos: QPoint) -> None:
-        self._popup(self.context_menu(QModelIndex()), self.message_label, pos)
+        self.menus.popup(self.context_menu(QModelIndex()), self.message_label, pos)
 
-    @staticmethod
-    def _popup(menu: QMenu | None, widget: QWidget, pos: QPoint) -> None:
-        if menu is not None:
-            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            menu.popup(widget.mapToGlobal(pos))
+
+def _rule() -> QFrame:
+    rule = QFrame()
+    rule.setFrameShape(QFrame.Shape.HLine)
+    rule.setFrameShadow(QFrame.Shadow.Plain)
+    rule.setForegroundRole(QPalette.ColorRole.Mid)
+    return rule

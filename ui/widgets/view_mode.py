@@ -40,6 +40,9 @@ _ICONS: dict[ViewMode, tuple[tuple[str, ...], str]] = {
 class ViewModeSelector(QWidget):
     """Four joined toggle buttons, one per ``ViewMode``; their actions also fill the View menu.
 
+    Ctrl+1…4 belong to the content view; connect its ``view_mode_changed`` to ``set_view_mode`` so the
+    buttons follow it.
+
     Signals
     -------
     view_mode_changed(str): another ``ViewMode`` (its value) was chosen, by the user or ``set_view_mode``.
@@ -58,16 +61,13 @@ class ViewModeSelector(QWidget):
         layout.setSpacing(0)
         for number, mode in enumerate(ViewMode, start=1):
             theme_names, bundled = _ICONS[mode]
-            action = QAction(themed_icon(theme_names, bundled), mode.label, self)
+            # The content view handles Ctrl+1…4 itself (anywhere in the window); a shortcut here too
+            # would make them ambiguous. Menus show the key after the tab.
+            shortcut = QKeySequence(f"Ctrl+{number}").toString(QKeySequence.SequenceFormat.NativeText)
+            action = QAction(themed_icon(theme_names, bundled), f"{mode.label}\t{shortcut}", self)
             action.setCheckable(True)
             action.setData(mode.value)
-            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            action.setToolTip(
-                self.tr("{mode} view ({shortcut})").format(
-                    mode=mode.label,
-                    shortcut=action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                )
-            )
+            action.setToolTip(self.tr("{mode} view ({shortcut})").format(mode=mode.label, shortcut=shortcut))
             self._group.addAction(action)
             self._actions[mode] = action
             button = QToolButton(self)

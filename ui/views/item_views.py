@@ -1,0 +1,173 @@
+"""The content area's item views over the one folder model: grid, details and media (columns: column_view)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt
+from PySide6.QtGui import QAction, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QHeaderView,
+    QListView,
+    QMenu,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
+
+from ui.models.folder import Column
+
+#: Columns the details view shows until the user chooses others.
+DEFAULT_COLUMNS = (Column.NAME, Column.SIZE, Column.KIND, Column.MODIFIED)
+_DEFAULT_WIDTHS = {
+    Column.NAME: 320,
+    Column.SIZE: 110,
+    Column.KIND: 130,
+    Column.MODIFIED: 150,
+    Column.CREATED: 150,
+}
+
+
+def _setup(view: QAbstractItemView) -> None:
+    """What every item view of the content area shares."""
+    view.setFrameShape(QFrame.Shape.NoFrame)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+
+
+class GridView(QListView):
+    """Icons with their names under them in a fixed grid: uniform item sizes and batched layout, so a
+    100k-entry folder is laid out a few hundred items at a time without measuring each."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _setup(self)
+        self.setAccessibleName(self.tr("Folder contents as a grid"))
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(500)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSpacing(0)
+        self.set_icon_size(64)
+
+    def set_icon_size(self, size: int) -> None:
+        """Icons of ``size`` pixels, in cells wide enough for a name of two lines under them."""
+        self.setIconSize(QSize(size, size))
+        line = self.fontMetrics().height()
+        self.setGridSize(QSize(max(size + 40, 8 * line), size + 2 * line + 14))
+
+
+class MediaView(QListView):
+    """A dense wall of square pictures of the folder's images and videos (the model shows only those)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _setup(self)
+        self.setAccessibleName(self.tr("Images and videos"))
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(500)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSpacing(0)
+        self._delegate = _MediaDelegate(self)
+        self.setItemDelegate(self._delegate)
+        self.set_icon_size(128)
+
+    def set_icon_size(self, size: int) -> None:
+        self.setIconSize(QSize(size, size))
+        self.setGridSize(QSize(size + 6, size + 6))
+
+
+class _MediaDelegate(QStyledItemDelegate):
+    """Draws an item as its picture alone, centered in its square cell; the name is in the tooltip."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # type: ignore[attr-defined]
+        widget = opt.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        picture = opt.rect.adjusted(3, 3, -3, -3)  # type: ignore[attr-defined]
+        opt.icon.paint(painter, picture, Qt.AlignmentFlag.AlignCenter)  # type: ignore[attr-defined]
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = option.decorationSize  # type: ignore[attr-defined]
+        return QSize(size.width() + 6, size.height() + 6)
+
+
+class DetailsView(QTreeView):
+    """One line per entry with the model's columns: sortable by a header click, columns resizable,
+    movable and chosen from the header's context menu; uniform row heights keep 100k rows cheap."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _setup(self)
+        self.setAccessibleName(self.tr("Folder contents in detail"))
+        self.setRootIsDecorated(False)
+        self.setItemsExpandable(False)
+        self.setUniformRowHeights(True)
+        self.setAllColumnsShowFocus(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setIconSize(QSize(16, 16))
+        header = self.header()
+        header.setAccessibleName(self.tr("Columns"))
+        header.setSectionsMovable(True)
+        header.setStretchLastSection(False)
+        header.setFirstSectionMovable(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._show_header_menu)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        header = self.header()
+        for column in Column:
+            header.setSectionHidden(column, column not in DEFAULT_COLUMNS)
+            header.resizeSection(column, _DEFAULT_WIDTHS.get(column, 160))
+        self.setSortingEnabled(True)
+
+    def keyboardSearch(self, search: str) -> None:
+        # QTreeView's own search reads every row's text through Python; the base class asks the model's
+        # match(), which the folder model answers from its precomputed names.
+        QAbstractItemView.keyboardSearch(self, search)
+
+    def header_menu(self) -> QMenu:
+        """Checkable actions showing or hiding each column but the name."""
+        menu = QMenu(self)
+        menu.setAccessibleName(self.tr("Columns menu"))
+        header = self.header()
+        for column in Column:
+            if column == Column.NAME:
+                continue
+            action = QAction(column.title, menu)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.toggled.connect(lambda shown, c=column: header.setSectionHidden(c, not shown))
+            menu.addAction(action)
+        return menu
+
+    def _show_header_menu(self, pos: QPoint) -> None:
+        menu = self.header_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.header().mapToGlobal(pos))
