@@ -88,17 +88,21 @@ class _Worker:
         self._conn: Connection | None = None
         self.busy = False
 
-    def _start(self) -> tuple[BaseProcess, Connection]:
+    def ensure_started(self) -> None:
+        """Start the process, or replace a dead one. Call on the loop's thread, never concurrently:
+        ``bare_main`` swaps a process-wide module, which two threads at once would leave swapped."""
+        if self._process is not None and self._process.is_alive():
+            return
+        self.stop(kill=True)  # an idle worker may have died too (the OOM killer)
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child,), daemon=True)
         with bare_main():
             process.start()
         child.close()
         self._process, self._conn = process, parent
-        return process, parent
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
-        """Run ``fn(*args)`` in the worker (started or replaced as needed); blocks up to ``timeout``."""
+        """Run ``fn(*args)`` in the started worker; blocks up to ``timeout`` (in a thread)."""
         self.busy = True
         try:
             return self._call(fn, args, timeout)
@@ -106,11 +110,9 @@ class _Worker:
             self.busy = False
 
     def _call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
-        if self._process is None or self._conn is None or not self._process.is_alive():
-            self.stop(kill=True)
-            process, conn = self._start()
-        else:
-            process, conn = self._process, self._conn
+        process, conn = self._process, self._conn
+        if process is None or conn is None:
+            raise WorkerCrashed("the worker is not running")
         try:
             conn.send((fn, args))
             if not conn.poll(timeout):
@@ -190,6 +192,11 @@ class WorkerPool:
         if self._closed:
             idle.put_nowait(worker)
             raise RuntimeError("WorkerPool is closed")
+        try:
+            worker.ensure_started()
+        except BaseException:
+            idle.put_nowait(worker)
+            raise
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._threads, worker.call, fn, args, time_limit)
         # The worker is free again only when its thread is done with it, even if this caller is
