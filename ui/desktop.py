@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeDatabase, QProcess
 
-#: Finds a program on a PATH: ``shutil.which``'s signature (tests pass a fake).
+#: Finds a program (its name, then the PATH to search) and returns its path or None; tests pass a fake.
 Which = Callable[[str, str | None], str | None]
 #: Terminals tried in order on Linux and other Unix desktops, after ``$TERMINAL``.
 UNIX_TERMINALS = (
@@ -249,11 +249,12 @@ def terminal_command(
     folder: Path,
     platform: str = sys.platform,
     env: Mapping[str, str] | None = None,
-    which: Which = shutil.which,
+    which: Which | None = None,
 ) -> list[str]:
     """The command that starts the platform's terminal in ``folder`` (also pass ``folder`` as its working
     directory); ``$TERMINAL`` wins on Unix. Raises ``NoTerminalFound``."""
     env = os.environ if env is None else env
+    which = which or _which
     search = env.get("PATH")
     where = os.fspath(folder)
     if platform == "darwin":
@@ -279,6 +280,10 @@ def terminal_command(
             return [program, *argv[1:], f"--working-directory={where}"]
         return [program, *argv[1:]]
     raise NoTerminalFound
+
+
+def _which(name: str, search: str | None) -> str | None:
+    return shutil.which(name, path=search)
 
 
 def start_detached(argv: list[str], cwd: str | None = None) -> bool:

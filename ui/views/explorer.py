@@ -8,7 +8,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPalette
+from PySide6.QtGui import QMouseEvent, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QFrame, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from spacedrive.core import Core
@@ -73,7 +73,7 @@ class Explorer(QWidget):
     Signals
     -------
     active_pane_changed(object): another ``ExplorerPane`` is active (a tab switched, the other side used).
-    folder_opened(str): a pane (any) shows another folder.
+    folder_opened(str): a pane (any) shows another folder (its exact path, as ``os.fsdecode`` gives it).
     view_mode_changed(str): the active pane's view mode changed (its ``ViewMode`` value).
     add_location_requested(str): make this folder a location of the current library.
     open_file_requested(object): open this ``Entry`` (a file) with its default application.
@@ -83,13 +83,13 @@ class Explorer(QWidget):
     """
 
     active_pane_changed = Signal(object)
-    folder_opened = Signal(str)
+    folder_opened = Signal(object)
     view_mode_changed = Signal(str)
-    add_location_requested = Signal(str)
+    add_location_requested = Signal(object)
     open_file_requested = Signal(object)
     open_with_requested = Signal(object)
-    open_terminal_requested = Signal(str)
-    add_favourite_requested = Signal(str)
+    open_terminal_requested = Signal(object)
+    add_favourite_requested = Signal(object)
 
     def __init__(
         self, core: Core, tasks: TaskSet, settings: QSettings, parent: QWidget | None = None
@@ -132,8 +132,9 @@ class Explorer(QWidget):
         if path is None and side.tabs.count():
             path = side.current_pane().path
         pane = self._create_pane()
-        side.tabs.insertTab(side.tabs.currentIndex() + 1, pane, pane.title())
+        side.tabs.insertTab(side.tabs.currentIndex() + 1, pane, pane.title(path))
         side.tabs.setCurrentWidget(pane)
+        self._mark()
         if path is not None:
             pane.open(path)
         return pane
@@ -227,9 +228,17 @@ class Explorer(QWidget):
     def _mark(self) -> None:
         for side in self.sides:
             side.set_marked(self.is_split() and side is self._active)
+        # Panes' own window-wide shortcuts (zoom, hidden files...) would be ambiguous with two panes
+        # shown: only the active pane's answer.
+        side = self._active
+        active = side.current_pane() if side is not None and side.tabs.count() else None
+        for pane in self.panes():
+            for shortcut in pane.findChildren(QShortcut):
+                shortcut.setEnabled(pane is active)
 
     def _current_tab_changed(self, side: ExplorerSide) -> None:
         if side.tabs.count() and side is self._active:
+            self._mark()
             self.active_pane_changed.emit(side.current_pane())
 
     def _pane_folder_opened(self, pane: ExplorerPane, path: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
@@ -25,17 +25,17 @@ class ExplorerActions(QObject):
     open_terminal_requested(str): open a terminal in the active pane's folder.
     """
 
-    add_favourite_requested = Signal(str)
-    open_terminal_requested = Signal(str)
+    add_favourite_requested = Signal(object)
+    open_terminal_requested = Signal(object)
 
     def __init__(self, explorer: Explorer, window: QWidget) -> None:
         super().__init__(window)
         self._explorer = explorer
         pane = explorer.active_pane
-        self.back = self._action(self.tr("&Back"), [self.tr("Alt+Left"), QKeySequence.StandardKey.Back])
+        self.back = self._action(self.tr("&Back"), [self.tr("Alt+Left"), QKeySequence(Qt.Key.Key_Back)])
         self.back.triggered.connect(lambda: pane().go_back())
         self.forward = self._action(
-            self.tr("&Forward"), [self.tr("Alt+Right"), QKeySequence.StandardKey.Forward]
+            self.tr("&Forward"), [self.tr("Alt+Right"), QKeySequence(Qt.Key.Key_Forward)]
         )
         self.forward.triggered.connect(lambda: pane().go_forward())
         self.up = self._action(self.tr("&Up"), [self.tr("Alt+Up"), self.tr("Backspace")])
@@ -66,18 +66,9 @@ class ExplorerActions(QObject):
         explorer.folder_opened.connect(self.update_actions)
         self.update_actions()
 
-    def _action(self, text: str, keys: list[str | QKeySequence.StandardKey]) -> QAction:
+    def _action(self, text: str, keys: list[str | QKeySequence]) -> QAction:
         action = QAction(text, self)
-        sequences: list[QKeySequence] = []
-        for key in keys:
-            sequences += QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else []
-            if isinstance(key, str):
-                sequences.append(QKeySequence(key))
-        unique: list[QKeySequence] = []
-        for sequence in sequences:
-            if not sequence.isEmpty() and sequence not in unique:
-                unique.append(sequence)
-        action.setShortcuts(unique)
+        action.setShortcuts([QKeySequence(key) for key in keys])
         return action
 
     def navigation_actions(self) -> list[QAction]:

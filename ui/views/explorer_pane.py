@@ -30,9 +30,9 @@ class ExplorerPane(QWidget):
     add_favourite_requested(str): add this folder to the sidebar's favourites.
     """
 
-    folder_opened = Signal(str)
+    folder_opened = Signal(object)
     open_in_new_tab_requested = Signal(object)
-    add_favourite_requested = Signal(str)
+    add_favourite_requested = Signal(object)
 
     def __init__(self, core: Core, tasks: TaskSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,23 +153,27 @@ class ExplorerPane(QWidget):
             if target in self._history_moves:
                 self._history_moves.remove(target)
 
-    def _folder_opened(self, path_text: str) -> None:
-        path = Path(path_text)
+    def _folder_opened(self, _path: str) -> None:
+        # The signal's text lost any bytes that are not UTF-8 in Qt's strings; the view has them all.
+        path = self.content.path
+        if path is None:
+            return
         if path in self._history_moves:
             self._history_moves.remove(path)
         else:
             self.history.visit(path)
         self.path_bar.set_path(path)
         self._update_buttons()
-        self.folder_opened.emit(path_text)
+        self.folder_opened.emit(os.fspath(path))
 
     def _update_buttons(self) -> None:
         self.back_button.setEnabled(self.history.can_go_back())
         self.forward_button.setEnabled(self.history.can_go_forward())
         self.up_button.setEnabled(self.path is not None and parent_folder(self.path) is not None)
 
-    def title(self) -> str:
-        """The tab's title: the folder's name (the root's path)."""
-        if self.path is None:
+    def title(self, path: Path | None = None) -> str:
+        """The tab's title: the name of ``path`` (default: the folder shown), the root's path."""
+        path = path or self.path
+        if path is None:
             return self.tr("New Tab")
-        return display_name(self.path.name or os.fspath(self.path))
+        return display_name(path.name or os.fspath(path))

@@ -106,7 +106,7 @@ class PathBar(QWidget):
 
     open_requested = Signal(object)
     open_in_new_tab_requested = Signal(object)
-    add_favourite_requested = Signal(str)
+    add_favourite_requested = Signal(object)
 
     def __init__(self, tasks: TaskSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -198,6 +198,13 @@ def _gap_above(index: ModelIndex) -> int:
     return SECTION_GAP if index.row() else FIRST_SECTION_GAP
 
 
+def _path_at(index: ModelIndex) -> str | None:
+    """The exact folder a row shows: a place's path keeps the bytes that are not UTF-8 (Qt's strings,
+    through which ``PATH_ROLE`` passes, would drop them)."""
+    place = index.data(PLACE_ROLE)
+    return place.path if place is not None else index.data(PATH_ROLE)
+
+
 class Sidebar(QTreeView):
     """Always-expanded sections. Activating a library asks to switch to it; clicking a location, a volume,
     a favourite or a recent folder asks to show it (a middle click: in a new tab).
@@ -222,10 +229,10 @@ class Sidebar(QTreeView):
     rename_requested = Signal(object)
     close_requested = Signal(object)
     new_library_requested = Signal()
-    open_path_requested = Signal(str)
-    open_in_new_tab_requested = Signal(str)
-    add_favourite_requested = Signal(str)
-    remove_favourite_requested = Signal(str)
+    open_path_requested = Signal(object)
+    open_in_new_tab_requested = Signal(object)
+    add_favourite_requested = Signal(object)
+    remove_favourite_requested = Signal(object)
     clear_recent_requested = Signal()
     add_location_requested = Signal()
     rescan_location_requested = Signal(int)
@@ -265,7 +272,7 @@ class Sidebar(QTreeView):
             parent = self._model.section_index(section)
             for row in range(self._model.rowCount(parent)):
                 index = self._model.index(row, 0, parent)
-                if index.data(PATH_ROLE) == path:
+                if _path_at(index) == path:
                     self.setCurrentIndex(index)
                     return
         self.clearSelection()
@@ -283,13 +290,13 @@ class Sidebar(QTreeView):
         self._clicked(index)
 
     def _clicked(self, index: QModelIndex) -> None:
-        path = index.data(PATH_ROLE)
+        path = _path_at(index)
         if path:
             self.open_path_requested.emit(path)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton:
-            path = self.indexAt(event.position().toPoint()).data(PATH_ROLE)
+            path = _path_at(self.indexAt(event.position().toPoint()))
             if path:
                 self.open_in_new_tab_requested.emit(path)
                 return
@@ -357,7 +364,7 @@ class Sidebar(QTreeView):
         added; clearing for Recent (its title row too). None for other rows."""
         kind = index.data(KIND_ROLE)
         recent = self._model.section_index(Section.RECENT)
-        path = index.data(PATH_ROLE)
+        path = _path_at(index)
         if kind not in (ItemKind.VOLUME, ItemKind.FAVOURITE, ItemKind.RECENT) and index != recent:
             return None
         menu = QMenu(self)
