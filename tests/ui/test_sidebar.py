@@ -1,4 +1,5 @@
-"""The sidebar in the window: volumes with capacity bars, the sections' "+" buttons, opening places."""
+"""The sidebar in the window: volumes with capacity bars, the sections' "+" buttons, opening places,
+favourites and recent folders."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from spacedrive.domain import events as ev
 from ui.models.sidebar import PATH_ROLE, USAGE_ROLE, VOLUME_ROLE, Section
 from ui.session import GuiSession
+from ui.settings import open_settings
 from ui.views.main_window import MainWindow
 from ui.widgets.sidebar import BAR_SPACE, SidebarDelegate
 
@@ -97,3 +99,129 @@ def test_a_sections_plus_button_adds(session: GuiSession, wait, qtbot: QtBot, se
     assert isinstance(dialog, dialog_kind)
     dialog.reject()
     wait(lambda: visible_dialog(dialog_kind) is None)
+
+
+# ---- favourites and recent folders ------------------------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder with some of the standard folders (the desktop's defaults: no user-dirs.dirs)."""
+    folder = tmp_path / "home"
+    for name in ("Documents", "Music"):
+        (folder / name).mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return folder
+
+
+def section_rows(window: MainWindow, section: Section) -> list[QModelIndex]:
+    model = window.sidebar_model
+    parent = model.section_index(section)
+    return [model.index(row, 0, parent) for row in range(model.rowCount(parent))]
+
+
+def row_named(window: MainWindow, section: Section, name: str) -> QModelIndex:
+    return next(index for index in section_rows(window, section) if index.data() == name)
+
+
+def names(window: MainWindow, section: Section) -> list[str]:
+    return [index.data() for index in section_rows(window, section)]
+
+
+def menu_action(menu, text: str):
+    assert menu is not None
+    return next(a for a in menu.actions() if a.text().replace("&", "") == text)
+
+
+def click_row(window: MainWindow, index: QModelIndex, qtbot: QtBot, button=Qt.MouseButton.LeftButton) -> None:
+    window.sidebar.scrollTo(index)
+    qtbot.mouseClick(window.sidebar.viewport(), button, pos=window.sidebar.visualRect(index).center())
+
+
+def test_favourites_hold_the_standard_folders_that_exist(
+    home: Path, session: GuiSession, wait, qtbot: QtBot
+) -> None:
+    window = window_of(session)
+    assert names(window, Section.FAVOURITES) == ["Home", "Documents", "Music"]
+    documents = row_named(window, Section.FAVOURITES, "Documents")
+    assert documents.data(PATH_ROLE) == str(home / "Documents")
+    assert not menu_action(window.sidebar.context_menu(documents), "Remove from Favourites").isEnabled()
+    click_row(window, documents, qtbot)
+    wait(lambda: window.content.path == home / "Documents")
+    assert window.sidebar.currentIndex() == row_named(window, Section.FAVOURITES, "Documents")
+
+
+def test_added_favourites_are_remembered_and_removable(
+    home: Path, run, wait, tmp_path: Path, files: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    first = GuiSession(data_dir, None, open_settings(data_dir))
+    window = run(first.start(open_path=files))
+    window.explorer_actions.add_favourite.trigger()  # Ctrl+D: the folder shown
+    assert names(window, Section.FAVOURITES) == ["Home", "Documents", "Music", "files"]
+    location_menu = window.sidebar.context_menu(row_named(window, Section.FAVOURITES, "Music"))
+    assert "Add to Favourites" not in [a.text().replace("&", "") for a in location_menu.actions()]
+    run(first.stop())
+
+    second = GuiSession(data_dir, None, open_settings(data_dir))
+    window = run(second.start(open_path=home))
+    try:
+        assert names(window, Section.FAVOURITES) == ["Home", "Documents", "Music", "files"]
+        added = row_named(window, Section.FAVOURITES, "files")
+        menu_action(window.sidebar.context_menu(added), "Remove from Favourites").trigger()
+        assert names(window, Section.FAVOURITES) == ["Home", "Documents", "Music"]
+        assert window.places.favourite_paths() == [str(home), str(home / "Documents"), str(home / "Music")]
+    finally:
+        run(second.stop())
+
+
+def test_recent_folders_newest_first_remembered_and_opened_in_the_active_pane(
+    home: Path, run, wait, tmp_path: Path, files: Path, qtbot: QtBot
+) -> None:
+    data_dir = tmp_path / "data"
+    first = GuiSession(data_dir, None, open_settings(data_dir))
+    window = run(first.start(open_path=files))
+    run(window.content.open_path(files / "Albums"))
+    run(window.content.open_path(home / "Music"))
+    run(window.content.open_path(files / "Albums"))
+    assert names(window, Section.RECENT) == ["Albums", "Music", "files"]
+    run(first.stop())
+
+    second = GuiSession(data_dir, None, open_settings(data_dir))
+    window = run(second.start(open_path=home / "Documents"))
+    try:
+        assert names(window, Section.RECENT) == ["Documents", "Albums", "Music", "files"]
+        window.explorer.set_split(True)
+        left, right = (side.current_pane() for side in window.explorer.sides)
+        qtbot.mouseClick(left.content.current_view().viewport(), Qt.MouseButton.LeftButton)
+        click_row(window, row_named(window, Section.RECENT, "Music"), qtbot)
+        wait(lambda: left.path == home / "Music")
+        assert right.path == home / "Documents"
+        click_row(window, row_named(window, Section.RECENT, "Albums"), qtbot, Qt.MouseButton.MiddleButton)
+        assert window.explorer.sides[0].panes()[0] is left and left.path == home / "Music"
+        wait(lambda: window.explorer.active_pane().path == files / "Albums")  # a new tab, on the left
+        assert window.explorer.sides[0].tabs.count() == 2
+        menu_action(
+            window.sidebar.context_menu(row_named(window, Section.RECENT, "Music")), "Clear Recent"
+        ).trigger()
+        assert names(window, Section.RECENT) == ["None yet"]
+    finally:
+        run(second.stop())
+
+
+def test_recent_keeps_the_last_ten(home: Path, session: GuiSession, run) -> None:
+    window = window_of(session)
+    for number in range(12):
+        folder = home / f"folder {number}"
+        folder.mkdir()
+        run(window.content.open_path(folder))
+    assert names(window, Section.RECENT) == [f"folder {n}" for n in range(11, 1, -1)]
+
+
+def test_location_and_volume_menus_open_in_a_new_tab(session: GuiSession, wait) -> None:
+    window = window_of(session)
+    root = next(index for index in volume_rows(window) if index.data(PATH_ROLE) == "/")
+    menu_action(window.sidebar.context_menu(root), "Open in New Tab").trigger()
+    wait(lambda: window.explorer.active_pane().path == Path("/"))
+    assert window.explorer.sides[0].tabs.count() == 2
