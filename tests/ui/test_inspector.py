@@ -19,6 +19,7 @@ from spacedrive.operations.locations import add_location
 from spacedrive.operations.media.media_info import MediaInfo
 from ui.describe import duration_text, media_rows
 from ui.session import GuiSession
+from ui.thumbnails import ThumbnailLoader
 from ui.widgets.inspector import Inspector
 
 MTIME = datetime(2024, 3, 1, 12, 30).timestamp()
@@ -257,3 +258,24 @@ def test_what_a_video_or_song_shows() -> None:
     ]
     assert media_rows(MediaInfo(audio_codec="flac", channels=6))[0] == ("Audio", "flac, 6 channels")
     assert media_rows(MediaInfo()) == []
+
+
+def test_a_photo_gets_its_thumbnail_from_the_real_loader(
+    session: GuiSession, tmp_path: Path, qtbot, run, wait
+) -> None:
+    assert session.core is not None
+    loader = ThumbnailLoader(session.core, workers=1)
+    inspector = Inspector(session.core, loader)
+    qtbot.addWidget(inspector)
+    try:
+        photo = tmp_path / "red.jpg"
+        Image.new("RGB", (800, 400), (255, 0, 0)).save(photo, "JPEG")
+        inspector.set_entries([entry_for(photo, "image")])
+        icon = inspector.preview.pixmap().toImage()
+        wait(lambda: inspector.preview.pixmap().toImage() != icon, timeout=20)
+        shown = inspector.preview.pixmap()
+        assert round(shown.width() / shown.devicePixelRatio()) == 192  # the landscape photo, fitted
+        center = shown.toImage().pixelColor(shown.width() // 2, shown.height() // 2)
+        assert center.red() > 200 and center.green() < 60
+    finally:
+        run(loader.close())

@@ -20,6 +20,7 @@ from spacedrive.domain.entry import Entry
 from spacedrive.infrastructure.fs.kinds import kind_from_extension
 from ui.dialogs.quick_look import QuickLook
 from ui.session import GuiSession
+from ui.thumbnails import ThumbnailLoader
 
 
 def entry_for(path: Path) -> Entry:
@@ -199,3 +200,20 @@ def test_a_newer_item_wins_over_a_slow_one(look: QuickLook, tmp_path: Path, qtbo
     qtbot.wait(500)
     assert look.stack.currentWidget() is look.text_view
     assert look.text_view.toPlainText() == "hello"
+
+
+def test_a_videos_frame_comes_from_the_real_loader(
+    session: GuiSession, tmp_path: Path, qtbot: QtBot, run, wait
+) -> None:
+    assert session.core is not None
+    loader = ThumbnailLoader(session.core, workers=1)
+    look = QuickLook(session.core, None, loader)
+    qtbot.addWidget(look)
+    try:
+        path = make_video(tmp_path / "clip.mp4")
+        look.show_entry(entry_for(path))
+        wait(lambda: look.stack.currentWidget() is look.picture and look.picture.source().width() >= 160, 20)
+        frame = look.picture.source()
+        assert frame.width() / frame.height() == pytest.approx(160 / 120, rel=0.05)
+    finally:
+        run(loader.close())
