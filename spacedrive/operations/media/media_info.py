@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 
-from PIL import ExifTags
+from PIL import ExifTags, UnidentifiedImageError
 
 from spacedrive.domain.kinds import ContentKind
-from spacedrive.infrastructure.fs.kinds import SNIFF_SIZE, detect_kind
+from spacedrive.infrastructure.fs.kinds import SNIFF_SIZE, kind_from_extension, sniff
 from spacedrive.operations.media.render import open_image, open_source
 
 __all__ = ["MediaInfo", "media_info"]
@@ -79,27 +79,44 @@ def media_info(path: bytes) -> MediaInfo:
     """
     with open_source(path) as f:
         header = f.read(SNIFF_SIZE)
-        dot = path.rfind(b".")
-        ext = os.fsdecode(path[dot + 1 :]) if dot > path.rfind(b"/") + 1 else ""
-        kind, _mime = detect_kind(ext, header)
+        kind = _kind(path, header)
         if kind is ContentKind.IMAGE:
             found = _image_info(f)
             if found is not None:
                 return found
-        if kind in (ContentKind.IMAGE, ContentKind.VIDEO, ContentKind.AUDIO):
+            # A picture format Pillow does not know (HEIC, AVIF without libavif): its size from FFmpeg.
+            info = _av_info(f)
+            return MediaInfo(width=info.width, height=info.height, taken_at=info.taken_at)
+        if kind in _MEDIA:
             return _av_info(f)
         return MediaInfo()
+
+
+_MEDIA = (ContentKind.IMAGE, ContentKind.VIDEO, ContentKind.AUDIO)
+
+
+def _kind(path: bytes, header: bytes) -> ContentKind:
+    """The content decides (a video called .jpg is a video); the extension only when it proves nothing."""
+    sniffed = sniff(header)
+    if sniffed is not None and sniffed[0] in _MEDIA:
+        return sniffed[0]
+    name = os.path.basename(path)
+    dot = name.rfind(b".")
+    return kind_from_extension(os.fsdecode(name[dot + 1 :])) if dot > 0 else ContentKind.UNKNOWN
 
 
 # ---- pictures ------------------------------------------------------------------------------------------
 
 
 def _image_info(f: IO[bytes]) -> MediaInfo | None:
+    """What Pillow reads from the header; None when Pillow does not know the format."""
     f.seek(0)
     try:
         image = open_image(f)
-    except Exception:  # not a picture Pillow knows (HEIC, RAW...), or damaged: try FFmpeg
+    except UnidentifiedImageError:
         return None
+    except Exception:  # a decompression bomb, a damaged header: nothing to trust
+        return MediaInfo()
     with image:
         width, height = image.size
         exif: dict[int, Any] = {}
