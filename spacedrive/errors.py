@@ -90,6 +90,78 @@ class InvalidArgument(SpacedriveError):
     code = "invalid_argument"
 
 
+class FileOperationError(SpacedriveError):
+    """A file operation could not be done (base of the codes below)."""
+
+    code = "file_operation"
+
+
+class SourceNotFound(FileOperationError):
+    code = "source_not_found"
+
+
+class DestinationInvalid(FileOperationError):
+    """Not a folder, not writable, or inside the folder being copied."""
+
+    code = "destination_invalid"
+
+
+class DestinationExists(FileOperationError):
+    code = "destination_exists"
+
+
+class InvalidName(FileOperationError):
+    code = "invalid_name"
+
+
+class NotEnoughSpace(FileOperationError):
+    code = "not_enough_space"
+
+
+class ReadOnly(FileOperationError):
+    code = "read_only"
+
+
+class PermissionDenied(FileOperationError):
+    code = "permission_denied"
+
+
+class SourceVanished(FileOperationError):
+    code = "source_vanished"
+
+
+class VerifyFailed(FileOperationError):
+    """The destination read back from disk does not hash like the source."""
+
+    code = "verify_failed"
+
+
+class TrashUnavailable(FileOperationError):
+    code = "trash_unavailable"
+
+
+class RestoreConflict(FileOperationError):
+    """Something else now sits where a trashed file is to be restored."""
+
+    code = "restore_conflict"
+
+
+class ConflictAborted(FileOperationError):
+    code = "conflict_aborted"
+
+
+class ItemsFailed(FileOperationError):
+    """A file job finished with some items failed (the rest is done and kept)."""
+
+    code = "items_failed"
+
+
+class UndoRefused(FileOperationError):
+    """Undo or redo would touch files that changed since (or there is nothing to undo)."""
+
+    code = "undo_refused"
+
+
 ERRORS_BY_CODE: dict[str, type[SpacedriveError]] = {
     cls.code: cls
     for cls in (
@@ -109,6 +181,21 @@ ERRORS_BY_CODE: dict[str, type[SpacedriveError]] = {
         DaemonError,
         DaemonNotRunning,
         InvalidArgument,
+        FileOperationError,
+        SourceNotFound,
+        DestinationInvalid,
+        DestinationExists,
+        InvalidName,
+        NotEnoughSpace,
+        ReadOnly,
+        PermissionDenied,
+        SourceVanished,
+        VerifyFailed,
+        TrashUnavailable,
+        RestoreConflict,
+        ConflictAborted,
+        ItemsFailed,
+        UndoRefused,
     )
 }
 

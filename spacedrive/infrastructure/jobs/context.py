@@ -83,6 +83,12 @@ class JobContext:
                 raise JobCancelledError()
         await asyncio.sleep(0)
 
-    async def checkpoint(self) -> None:
-        """Persist the job's state so an interrupted run continues from here."""
-        await self._handle.manager._persist_checkpoint(self._handle, state=self._handle.job.serialize())
+    async def checkpoint(self, force: bool = False) -> None:
+        """Persist the job's state so an interrupted run continues from here.
+
+        Checkpoints are coalesced; ``force`` writes now (a job about to act on a decision it must
+        find again after a kill).
+        """
+        await self._handle.manager._persist_checkpoint(
+            self._handle, state=self._handle.job.serialize(), force=force
+        )

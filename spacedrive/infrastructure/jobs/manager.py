@@ -368,9 +368,9 @@ class JobManager:
         await self._write(str(handle.id), status=status)
         self._bus.emit(event(library_id=self.library_id, id=handle.id, name=handle.job.NAME))
 
-    async def _persist_checkpoint(self, handle: _Handle, state: bytes | None) -> None:
+    async def _persist_checkpoint(self, handle: _Handle, state: bytes | None, force: bool = False) -> None:
         now = time.monotonic()
-        if state is not None and now - handle.last_checkpoint < CHECKPOINT_INTERVAL:
+        if state is not None and not force and now - handle.last_checkpoint < CHECKPOINT_INTERVAL:
             return
         handle.last_checkpoint = now
         values: dict[str, Any] = {
