@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal, SignalInstance
 from PySide6.QtGui import QMouseEvent, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication, QFrame, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
@@ -21,13 +20,6 @@ from ui.widgets.view_mode import ViewMode
 
 #: Thickness of the line marking the active side when the explorer is split.
 MARKER_HEIGHT = 3
-#: ContentView's signals the explorer passes on from every pane, and its own signal for each.
-_FORWARDED = (
-    "add_location_requested",
-    "open_file_requested",
-    "open_with_requested",
-    "open_terminal_requested",
-)
 
 
 class ExplorerSide(QWidget):
@@ -75,6 +67,8 @@ class Explorer(QWidget):
     active_pane_changed(object): another ``ExplorerPane`` is active (a tab switched, the other side used).
     folder_opened(str): a pane (any) shows another folder (its exact path, as ``os.fsdecode`` gives it).
     view_mode_changed(str): the active pane's view mode changed (its ``ViewMode`` value).
+    selection_changed(object): the entries selected in the active pane (a list of ``Entry``) changed, or
+        another pane became active (its selection then).
     add_location_requested(str): make this folder a location of the current library.
     open_file_requested(object): open this ``Entry`` (a file) with its default application.
     open_with_requested(object): choose an application to open this ``Entry`` with.
@@ -85,6 +79,7 @@ class Explorer(QWidget):
     active_pane_changed = Signal(object)
     folder_opened = Signal(object)
     view_mode_changed = Signal(str)
+    selection_changed = Signal(object)
     add_location_requested = Signal(object)
     open_file_requested = Signal(object)
     open_with_requested = Signal(object)
@@ -177,15 +172,20 @@ class Explorer(QWidget):
         pane = ExplorerPane(self._core, self._tasks)
         content = pane.content
         content.set_locations(self._locations)
-        restore = getattr(content, "restore_view_state", None)
-        if restore is not None:
-            restore(self._settings)
+        content.restore_view_state(self._settings)
         pane.folder_opened.connect(lambda path, p=pane: self._pane_folder_opened(p, path))
         pane.open_in_new_tab_requested.connect(lambda path, p=pane: self.new_tab(path, self._side_of(p)))
         pane.add_favourite_requested.connect(self.add_favourite_requested)
-        for name in _FORWARDED:
-            _connect(content, name, getattr(self, name).emit)
-        _connect(content, "view_mode_changed", lambda mode, p=pane: self._pane_view_mode_changed(p, mode))
+        content.add_location_requested.connect(self.add_location_requested.emit)
+        content.open_file_requested.connect(self.open_file_requested.emit)
+        content.open_with_requested.connect(self.open_with_requested.emit)
+        content.open_terminal_requested.connect(self.open_terminal_requested.emit)
+        content.view_mode_changed.connect(
+            lambda mode, p=pane: self._if_active(p, self.view_mode_changed, mode)
+        )
+        content.selection_changed.connect(
+            lambda entries, p=pane: self._if_active(p, self.selection_changed, entries)
+        )
         return pane
 
     def _add_side(self) -> ExplorerSide:
@@ -223,7 +223,7 @@ class Explorer(QWidget):
         self._active = side
         self._mark()
         if side.tabs.count():
-            self.active_pane_changed.emit(side.current_pane())
+            self._announce(side.current_pane())
 
     def _mark(self) -> None:
         for side in self.sides:
@@ -239,7 +239,11 @@ class Explorer(QWidget):
     def _current_tab_changed(self, side: ExplorerSide) -> None:
         if side.tabs.count() and side is self._active:
             self._mark()
-            self.active_pane_changed.emit(side.current_pane())
+            self._announce(side.current_pane())
+
+    def _announce(self, pane: ExplorerPane) -> None:
+        self.active_pane_changed.emit(pane)
+        self.selection_changed.emit(pane.content.selected_entries())
 
     def _pane_folder_opened(self, pane: ExplorerPane, path: str) -> None:
         side = self._side_of(pane)
@@ -249,9 +253,10 @@ class Explorer(QWidget):
             side.tabs.setTabToolTip(index, pane.path_bar.field.text() or pane.title())
         self.folder_opened.emit(path)
 
-    def _pane_view_mode_changed(self, pane: ExplorerPane, mode: str) -> None:
+    def _if_active(self, pane: ExplorerPane, signal: SignalInstance, value: object) -> None:
+        """Pass on what the active pane reports; the other panes' changes are for their own views."""
         if self._active is not None and pane is self.active_pane():
-            self.view_mode_changed.emit(mode)
+            signal.emit(value)
 
     # ---- for every pane --------------------------------------------------------------------------------
 
@@ -302,18 +307,11 @@ class Explorer(QWidget):
         return False
 
     def _middle_clicked(self, pane: ExplorerPane, widget: QWidget, event: QMouseEvent) -> bool:
-        view = getattr(pane.content, "current_view", lambda: None)()
-        if view is None or widget is not view.viewport():
+        view = pane.content.current_view()
+        if widget is not view.viewport():
             return False
         entry = view.indexAt(event.position().toPoint()).data(ENTRY_ROLE)
         if entry is None or entry.kind != "directory":
             return False
         self.new_tab(Path(os.fsdecode(entry.path)), side=self._side_of(pane))
         return True
-
-
-def _connect(source: QObject, name: str, slot: Callable[..., object]) -> None:
-    """Connect ``source.name`` to ``slot`` when ``source`` has that signal (ContentView is growing)."""
-    signal = getattr(source, name, None)
-    if signal is not None:
-        signal.connect(slot)

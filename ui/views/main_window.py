@@ -334,21 +334,16 @@ class MainWindow(QMainWindow):
         if splitter is not None:
             self.splitter.restoreState(splitter)
         self._sidebar_action.setChecked(self.settings.value("window/sidebar", True, type=bool))
-        if hasattr(self.content, "restore_view_state"):  # the pane restored its view state when created
-            self.view_selector.set_view_mode(self.content.view_mode())
-        else:
-            mode = str(self.settings.value("view/mode", ViewMode.GRID.value))
-            self.view_selector.set_view_mode(ViewMode(mode) if mode in set(ViewMode) else ViewMode.GRID)
-            self.content.set_view_mode(self.view_selector.view_mode())
+        # Each pane restored its view state (mode, sort, zoom, hidden files) when it was created.
+        self.view_selector.set_view_mode(self.content.view_mode())
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/sidebar", self._sidebar_action.isChecked())
-        self.settings.setValue("view/mode", self.view_selector.view_mode().value)
-        if hasattr(self.content, "save_view_state"):
-            self.content.save_view_state(self.settings)
+        # The active pane's view state is what new panes (and the next start) begin with.
+        self.content.save_view_state(self.settings)
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -363,8 +358,7 @@ class MainWindow(QMainWindow):
 
     def _active_pane_changed(self, pane: ExplorerPane) -> None:
         """The toolbar and the sidebar follow the pane now active."""
-        if hasattr(pane.content, "view_mode"):
-            self.view_selector.set_view_mode(pane.content.view_mode())
+        self.view_selector.set_view_mode(pane.content.view_mode())
         self._select_shown_folder()
 
     def _folder_opened(self, path: str) -> None:
