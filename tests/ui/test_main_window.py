@@ -245,3 +245,12 @@ def test_cli_reaches_the_gui_through_its_control_socket(session: GuiSession, run
 def test_a_second_gui_on_the_same_data_dir_is_refused(session: GuiSession, run) -> None:
     with pytest.raises(GuiAlreadyRunning, match="already open"):
         run(claim_data_dir(session.data_dir))
+
+
+def test_ctrl_q_quits(session: GuiSession, wait, qtbot) -> None:
+    window = window_of(session)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    wait(lambda: session.quit_requested.is_set())
+    assert not window.isVisible()

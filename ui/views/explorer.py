@@ -27,6 +27,7 @@ class ExplorerSide(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName(self.tr("Pane"))
         self.marker = QFrame()
         self.marker.setFixedHeight(MARKER_HEIGHT)
         self.marker.setAutoFillBackground(True)
@@ -97,6 +98,7 @@ class Explorer(QWidget):
         self._locations: list[LocationInfo] = []
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setAccessibleName(self.tr("Split view"))
         self.sides: list[ExplorerSide] = []
         self._active: ExplorerSide | None = None
         layout = QVBoxLayout(self)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
+from ui.dialogs.prompts import finished
 from ui.navigation import parent_folder
+from ui.tasks import TaskSet
 from ui.views.explorer import Explorer
 
 
 class ExplorerActions(QObject):
     """Actions for the menus (and so the window's shortcuts): Back (Alt+Left), Forward (Alt+Right), Up
-    (Alt+Up, Backspace), Home, Edit Path (Ctrl+L), New Tab (Ctrl+T), Close Tab (Ctrl+W), next and previous
-    tab (Ctrl+Tab, Ctrl+Shift+Tab), Split (F3), Add to Favourites (Ctrl+D) and Open Terminal (Shift+F4).
-    Each acts on the explorer's active pane and is enabled when it can.
+    (Alt+Up, Backspace), Home, Edit Path (Ctrl+L), Open Folder (Ctrl+O), New Tab (Ctrl+T), Close Tab
+    (Ctrl+W), next and previous tab (Ctrl+Tab, Ctrl+Shift+Tab), Split (F3), Add to Favourites (Ctrl+D) and
+    Open Terminal (Shift+F4). Each acts on the explorer's active pane and is enabled when it can.
 
     Signals
     -------
@@ -28,9 +31,11 @@ class ExplorerActions(QObject):
     add_favourite_requested = Signal(object)
     open_terminal_requested = Signal(object)
 
-    def __init__(self, explorer: Explorer, window: QWidget) -> None:
+    def __init__(self, explorer: Explorer, window: QWidget, tasks: TaskSet) -> None:
         super().__init__(window)
         self._explorer = explorer
+        self._window = window
+        self._tasks = tasks
         pane = explorer.active_pane
         self.back = self._action(self.tr("&Back"), [self.tr("Alt+Left"), QKeySequence(Qt.Key.Key_Back)])
         self.back.triggered.connect(lambda: pane().go_back())
@@ -44,6 +49,8 @@ class ExplorerActions(QObject):
         self.home.triggered.connect(lambda: pane().open(Path.home()))
         self.edit_path = self._action(self.tr("&Edit Path"), [self.tr("Ctrl+L"), self.tr("F6")])
         self.edit_path.triggered.connect(lambda: pane().edit_path())
+        self.open_folder = self._action(self.tr("&Open Folder…"), [QKeySequence.StandardKey.Open])
+        self.open_folder.triggered.connect(lambda: tasks.spawn(self.choose_folder()))
         self.new_tab = self._action(self.tr("New &Tab"), [self.tr("Ctrl+T")])
         self.new_tab.triggered.connect(lambda: explorer.new_tab())
         self.close_tab = self._action(self.tr("&Close Tab"), [self.tr("Ctrl+W")])
@@ -66,10 +73,27 @@ class ExplorerActions(QObject):
         explorer.folder_opened.connect(self.update_actions)
         self.update_actions()
 
-    def _action(self, text: str, keys: list[str | QKeySequence]) -> QAction:
+    def _action(self, text: str, keys: list[str | QKeySequence | QKeySequence.StandardKey]) -> QAction:
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(key) for key in keys])
         return action
+
+    async def choose_folder(self) -> None:
+        """Ask for a folder (the picker starts at the one shown) and show it in the active pane."""
+        dialog = QFileDialog(self._window, self.tr("Open Folder"))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.setAccessibleName(self.tr("Open folder"))
+        shown = self._explorer.active_pane().path
+        if shown is not None:
+            dialog.setDirectory(os.fspath(shown))
+        result = await finished(dialog)
+        if not shiboken6.isValid(dialog):  # destroyed with the window
+            return
+        dialog.deleteLater()
+        chosen = dialog.selectedFiles()
+        if result == QDialog.DialogCode.Accepted and chosen:
+            await self._explorer.active_pane().open_path(Path(chosen[0]))
 
     def navigation_actions(self) -> list[QAction]:
         return [self.back, self.forward, self.up, self.home]

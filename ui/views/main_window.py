@@ -10,8 +10,6 @@ import shiboken6
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -20,7 +18,6 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
-from qasync import asyncSlot
 
 from spacedrive import __version__
 from spacedrive.core import Core
@@ -29,7 +26,7 @@ from spacedrive.errors import NoCurrentLibrary, SpacedriveError
 from spacedrive.operations.libraries import Library
 from spacedrive.operations.locations import list_locations
 from ui.bridge import CoreBridge
-from ui.dialogs.prompts import finished, message_box, show_error
+from ui.dialogs.prompts import message_box, show_error
 from ui.icons import app_icon
 from ui.models.jobs import JobListModel
 from ui.models.sidebar import SidebarModel
@@ -86,7 +83,7 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self.sidebar_model)
         self.places = Places(settings, self.sidebar_model, self)
         self.explorer = Explorer(core, self.tasks, settings)
-        self.explorer_actions = ExplorerActions(self.explorer, self)
+        self.explorer_actions = ExplorerActions(self.explorer, self, self.tasks)
         self.launcher = Launcher(self, self.tasks)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
@@ -203,10 +200,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&File"))
         file_menu.addActions([explorer.new_tab, explorer.close_tab])
         file_menu.addSeparator()
-        open_action = file_menu.addAction(self.tr("&Open Folder…"))
-        open_action.setShortcut(QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._choose_folder)
-        file_menu.addAction(explorer.open_terminal)
+        file_menu.addActions([explorer.open_folder, explorer.open_terminal])
         file_menu.addSeparator()
         quit_action = file_menu.addAction(self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence(self.tr("Ctrl+Q")))
@@ -410,22 +404,6 @@ class MainWindow(QMainWindow):
             self.tr("Library “{name}” is no longer available").format(name=event.name),
             self.tr("It was closed to protect its data: {reason}").format(reason=event.reason),
         )
-
-    @asyncSlot()
-    async def _choose_folder(self) -> None:
-        dialog = QFileDialog(self, self.tr("Open Folder"))
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
-        dialog.setAccessibleName(self.tr("Open folder"))
-        if self.content.path is not None:
-            dialog.setDirectory(str(self.content.path))
-        result = await finished(dialog)
-        if not shiboken6.isValid(dialog):  # destroyed with this window
-            return
-        dialog.deleteLater()
-        chosen = dialog.selectedFiles()
-        if result == QDialog.DialogCode.Accepted and chosen:
-            await self.explorer.active_pane().open_path(Path(chosen[0]))
 
     def _show_about(self) -> None:
         box = message_box(
