@@ -14,6 +14,7 @@ from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.domain.location import LocationInfo
 from ui.models.folder import ENTRY_ROLE
+from ui.navigation import display_name
 from ui.tasks import TaskSet
 from ui.views.explorer_pane import ExplorerPane
 from ui.widgets.view_mode import ViewMode
@@ -129,7 +130,7 @@ class Explorer(QWidget):
         if path is None and side.tabs.count():
             path = side.current_pane().path
         pane = self._create_pane()
-        side.tabs.insertTab(side.tabs.currentIndex() + 1, pane, pane.title(path))
+        side.tabs.insertTab(side.tabs.currentIndex() + 1, pane, _tab_text(pane.title(path)))
         side.tabs.setCurrentWidget(pane)
         self._mark()
         if path is not None:
@@ -251,8 +252,8 @@ class Explorer(QWidget):
         side = self._side_of(pane)
         if side is not None:
             index = side.tabs.indexOf(pane)
-            side.tabs.setTabText(index, pane.title())
-            side.tabs.setTabToolTip(index, pane.path_bar.field.text() or pane.title())
+            side.tabs.setTabText(index, _tab_text(pane.title()))
+            side.tabs.setTabToolTip(index, display_name(path))
         self.folder_opened.emit(path)
 
     def _if_active(self, pane: ExplorerPane, signal: SignalInstance, value: object) -> None:
@@ -317,3 +318,8 @@ class Explorer(QWidget):
             return False
         self.new_tab(Path(os.fsdecode(entry.path)), side=self._side_of(pane))
         return True
+
+
+def _tab_text(title: str) -> str:
+    """A tab's text shows "&" as itself (not as a keyboard mnemonic)."""
+    return title.replace("&", "&&")

@@ -102,7 +102,7 @@ class ExplorerPane(QWidget):
         menu.clear()
         places = self.history.back_items() if back else self.history.forward_items()
         for steps, place in enumerate(places[:HISTORY_MENU_LENGTH], start=1):
-            action = menu.addAction(display_name(place.name or os.fspath(place)))
+            action = menu.addAction(display_name(place.name or os.fspath(place)).replace("&", "&&"))
             action.setToolTip(display_name(os.fspath(place)))
             action.triggered.connect(lambda _=False, s=steps: self._move(s if back else -s))
 

@@ -31,6 +31,11 @@ MENU_LIMIT = 300
 ERROR_STYLE = "QLabel { color: #d9534f; }"
 
 
+def _literal(text: str) -> str:
+    """``text`` for a button or menu item, whose "&" would otherwise mark a keyboard mnemonic."""
+    return text.replace("&", "&&")
+
+
 class SegmentButton(QToolButton):
     """One breadcrumb: a folder of the shown path.
 
@@ -211,7 +216,7 @@ class PathBar(QWidget):
         for position, folder in enumerate(breadcrumbs(self.path)):
             label = segment_label(folder)
             button = SegmentButton()
-            button.setText(label)
+            button.setText(_literal(label))
             button.setAutoRaise(True)
             button.setAccessibleName(self.tr("Go to {folder}").format(folder=label))
             button.setToolTip(display_name(os.fspath(folder)))
@@ -261,7 +266,7 @@ class PathBar(QWidget):
         menu.clear()
         for position in range(first - 1, -1, -1):
             folder = self._folder_at(position)
-            action = menu.addAction(display_name(os.fspath(folder)))
+            action = menu.addAction(_literal(display_name(os.fspath(folder))))
             action.triggered.connect(lambda _=False, f=folder: self.open_requested.emit(f))
 
     def _folder_at(self, position: int) -> Path:
@@ -296,7 +301,7 @@ class PathBar(QWidget):
             return
         menu.clear()
         for child in found[:MENU_LIMIT]:
-            action = menu.addAction(display_name(child.name))
+            action = menu.addAction(_literal(display_name(child.name)))
             action.triggered.connect(lambda _=False, f=child: self.open_requested.emit(f))
         if len(found) > MENU_LIMIT:
             menu.addAction(self.tr("{count} more…").format(count=len(found) - MENU_LIMIT)).setEnabled(False)
