@@ -46,6 +46,8 @@ def event_from_dict(data: dict[str, Any]) -> Event:
             value = UUID(value)
         elif annotation == "Progress":
             value = Progress.from_dict(value)
+        elif isinstance(value, list):
+            value = tuple(value)  # JSON has no tuples
         kwargs[f.name] = value
     return cls(**kwargs)
 
@@ -226,6 +228,75 @@ class EntriesChanged(Event):
     modified: int
     deleted: int
     moved: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagCreated(Event):
+    library_id: UUID
+    id: int
+    name: str
+    color: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagUpdated(Event):
+    """A tag was renamed (``old_name`` is its previous name) or recoloured."""
+
+    library_id: UUID
+    id: int
+    name: str
+    old_name: str
+    color: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagDeleted(Event):
+    library_id: UUID
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagsChanged(Event):
+    """Files got (``added``) or lost a tag, indexed or not. ``paths`` are absolute, as exact text
+    (``os.fsencode`` gives the bytes)."""
+
+    library_id: UUID
+    tag_id: int
+    tag: str
+    added: bool
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictAsked(Event):
+    """A file job waits for an answer: what to do with ``source`` now that ``destination`` exists.
+
+    Answer with ``file.resolve_conflict`` (``job_id``, a choice, ``apply_to_all``). Paths are exact text
+    (``os.fsencode`` gives the bytes); ``can_merge`` when both are folders.
+    """
+
+    library_id: UUID
+    job_id: UUID
+    source: str
+    destination: str
+    source_is_dir: bool
+    destination_is_dir: bool
+    source_size: int
+    destination_size: int
+    source_mtime: int
+    destination_mtime: int
+    can_merge: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictResolved(Event):
+    """The question of job ``job_id`` was answered (every window showing it can close its dialog)."""
+
+    library_id: UUID
+    job_id: UUID
+    choice: str
+    apply_to_all: bool
 
 
 #: Every event class by name. (Slotted dataclasses are new classes, so this is built after them.)

@@ -207,4 +207,5 @@ for _action in ("info", "pause", "resume", "cancel"):
 
 from spacedrive.operations import listing as _listing  # noqa: E402,F401  (registers ls)
 from spacedrive.operations import locations as _locations  # noqa: E402,F401  (registers location.*)
+from spacedrive.operations import tags as _tags  # noqa: E402,F401  (registers tag.*)
 from spacedrive.operations import volumes as _volumes  # noqa: E402,F401  (registers volume.*)

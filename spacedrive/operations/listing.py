@@ -1,4 +1,5 @@
-"""One listing for every path: inside a location from the index, anywhere else live from disk."""
+"""One listing for every path: inside a location from the index, anywhere else live from disk (with the
+tags of loose entries)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import os
 import stat
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -65,7 +67,7 @@ async def iter_listing(core: Core, path: str | bytes) -> AsyncIterator[list[Entr
         async for chunk in _from_index(library, found[0], found[1], raw):
             yield chunk
         return
-    async for chunk in _from_disk(raw):
+    async for chunk in _from_disk(raw, await _loose_in(library, raw) if library is not None else {}):
         yield chunk
 
 
@@ -164,7 +166,30 @@ def _scan_chunk(it: Any, raw: bytes) -> list[Entry]:
     return chunk
 
 
-async def _from_disk(raw: bytes) -> AsyncIterator[list[Entry]]:
+async def _loose_in(library: Library, raw: bytes) -> dict[bytes, tuple[UUID, tuple[str, ...]]]:
+    """The loose entries (files tagged outside any index) of a folder listed from disk, by exact name:
+    their UUID and tags, in one query for the whole listing."""
+    async with library.db.read() as session:
+        conn = await session.connection()
+        rows: list[Any] = list(
+            (
+                await conn.exec_driver_sql(
+                    """SELECT e.name, e.extension, e.uuid,
+                           (SELECT group_concat(t.name, char(31)) FROM metadata_tag mt
+                             JOIN tags t ON t.id = mt.tag_id WHERE mt.metadata_id = e.metadata_id)
+                    FROM entries e WHERE e.location_id IS NULL AND e.relative_path = ?""",
+                    (os.path.realpath(raw),),
+                )
+            ).all()
+        )
+    return {
+        join_name(r[0], r[1]): (UUID(bytes=r[2]), tuple(r[3].split("\x1f")) if r[3] else ()) for r in rows
+    }
+
+
+async def _from_disk(
+    raw: bytes, loose: dict[bytes, tuple[UUID, tuple[str, ...]]]
+) -> AsyncIterator[list[Entry]]:
     loop = asyncio.get_running_loop()
     try:
         it = await loop.run_in_executor(None, os.scandir, raw)
@@ -176,6 +201,13 @@ async def _from_disk(raw: bytes) -> AsyncIterator[list[Entry]]:
         raise InvalidArgument(f"cannot list {os.fsdecode(raw)}: {e.strerror or e}") from e
     try:
         while chunk := await loop.run_in_executor(None, _scan_chunk, it, raw):
+            if loose:
+                chunk = [
+                    replace(e, uuid=loose[e.raw_name][0], tags=loose[e.raw_name][1])
+                    if e.raw_name in loose
+                    else e
+                    for e in chunk
+                ]
             yield chunk
     finally:
         it.close()

@@ -3,8 +3,9 @@
 Bulk paths bypass the ORM: tuples go straight to the driver's ``executemany``. A first scan inserts
 rows directly. A rescan loads what it walked into a staging table and lets SQLite compare: moved
 entries (same inode under a new name) keep their row, UUID, tags and notes; changed ones are updated
-(and lose a content id that no longer matches); new ones are inserted; vanished ones deleted. Memory
-stays flat whatever the size of the location.
+(and lose a content id that no longer matches); new ones are inserted (adopting the loose entry of
+a file tagged before it was indexed); vanished ones deleted. Memory stays flat whatever the size of
+the location.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ async def insert_first_scan(
                 )
             for sql in rebuild:
                 await d.execute(sql)
+            await adopt_loose(d, loc)
             await d.execute(f"DROP TABLE temp.{table}")
     finally:
         if attached:
@@ -301,6 +303,7 @@ async def apply_staging(
             ORDER BY s.rowid"""
         )
         result.inserted = max(cur.rowcount, 0)
+        await adopt_loose(d, loc)
         # 4. Gone.
         cur = await d.execute(
             f"""DELETE FROM entries WHERE id IN (
@@ -312,6 +315,44 @@ async def apply_staging(
         await d.execute("DROP TABLE temp.scan_moves")
         await d.execute(f"DROP TABLE temp.{table}")
     return result
+
+
+async def adopt_loose(d: Any, location_id: int) -> int:
+    """Loose entries at a path the location now indexes become its entries; returns how many.
+
+    A file tagged while no location covered it (or before its location's first scan was written) has
+    a loose entry keyed by its absolute folder path. When the index gets an entry at that path, the
+    indexed row takes the loose entry's UUID and user metadata (tags, notes) and the loose row goes,
+    so tags survive a folder being added to the library. Loose rows are few and found through the
+    key index (``location_id IS NULL`` and a range of folder paths), so this costs next to nothing.
+    """
+    cur = await d.execute("SELECT path FROM locations WHERE id = ?", (location_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return 0
+    root = bytes(row[0]).rstrip(b"/") or b"/"
+    prefix = root if root.endswith(b"/") else root + b"/"
+    await d.execute("DROP TABLE IF EXISTS temp.adopt_loose")
+    await d.execute(
+        """CREATE TEMP TABLE adopt_loose AS
+        SELECT e.id AS entry_id, l.id AS loose_id, l.uuid AS uuid, l.metadata_id AS metadata_id
+        FROM entries l JOIN entries e ON e.location_id = ? AND e.name = l.name
+         AND e.extension = l.extension
+         AND e.relative_path = CASE WHEN l.relative_path = ? THEN X'' ELSE substr(l.relative_path, ?) END
+        WHERE l.location_id IS NULL AND e.metadata_id IS NULL
+          AND (l.relative_path = ? OR (l.relative_path >= ? AND l.relative_path < ?))""",
+        (location_id, root, len(prefix) + 1, root, prefix, prefix[:-1] + b"0"),
+    )
+    cur = await d.execute("SELECT count(*) FROM temp.adopt_loose")
+    adopted = int((await cur.fetchone())[0])
+    if adopted:
+        await d.execute("DELETE FROM entries WHERE id IN (SELECT loose_id FROM temp.adopt_loose)")
+        await d.execute(
+            "UPDATE entries SET uuid = a.uuid, metadata_id = a.metadata_id "
+            "FROM temp.adopt_loose a WHERE entries.id = a.entry_id"
+        )
+    await d.execute("DROP TABLE temp.adopt_loose")
+    return adopted
 
 
 async def location_totals(db: Database, location_id: int) -> tuple[int, int]:

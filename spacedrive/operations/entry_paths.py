@@ -1,0 +1,114 @@
+"""Where an absolute path sits in a library: an entry key of a location, or a loose entry.
+
+Loose entries (``location_id`` NULL, DESIGN.md section 4) carry the user metadata of files no
+location indexes. Their ``relative_path`` is the real (symlink-free) absolute path of their folder,
+as locations store their root, so a file reached through a linked folder finds the same entry and a
+location added later finds the loose entries inside it by a range of paths.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from spacedrive.domain.location import LocationInfo
+from spacedrive.errors import InvalidArgument
+from spacedrive.infrastructure.fs.paths import child_relative_path, split_name
+from spacedrive.operations.locations import list_locations
+
+if TYPE_CHECKING:
+    from spacedrive.operations.libraries import Library
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One path as the library keys it. The file itself need not exist (a move's source)."""
+
+    #: The real path of the folder holding it, then its exact name.
+    path: bytes
+    folder: bytes
+    name: bytes
+    #: The location whose folder tree holds it (its root itself is not inside), else None.
+    location: LocationInfo | None
+    #: The folder inside the location, b'' at its root (meaningless without a location).
+    rel_folder: bytes = b""
+
+    @property
+    def location_id(self) -> int | None:
+        return self.location.id if self.location is not None else None
+
+    @property
+    def root(self) -> bytes:
+        assert self.location is not None
+        return os.fsencode(self.location.path)
+
+    @property
+    def key_folder(self) -> bytes:
+        """Its entry's ``relative_path``: inside the location, or the absolute folder when loose."""
+        return self.rel_folder if self.location is not None else self.folder
+
+    @property
+    def child_folder(self) -> bytes:
+        """The ``relative_path`` of the entries inside it, when it is a folder."""
+        if self.location is not None:
+            return child_relative_path(self.rel_folder, self.name)
+        return self.path
+
+    def names(self) -> list[tuple[bytes, bytes]]:
+        """(name, extension) its entry may have: a folder keeps its whole name, a file is split."""
+        split = split_name(self.name)
+        return [(self.name, b"")] if split == (self.name, b"") else [(self.name, b""), split]
+
+
+def _within(path: bytes, root: bytes) -> bytes | None:
+    """``path`` relative to ``root`` (b'' for the root), None when outside."""
+    root = root.rstrip(b"/") or b"/"
+    if path == root:
+        return b""
+    prefix = root if root.endswith(b"/") else root + b"/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
+def real_path(path: str | bytes) -> tuple[bytes, bytes]:
+    """(real folder, exact name) of an absolute or relative path; the last component is not resolved
+    (a symlink is itself, as listings show it)."""
+    raw = os.fsencode(path)
+    absolute = os.path.abspath(raw)
+    folder, name = os.path.split(absolute)
+    if not name:
+        raise InvalidArgument(f"{os.fsdecode(raw)} names no file")
+    return os.path.realpath(folder), name
+
+
+async def place_of(library: Library, path: str | bytes, locations: list[LocationInfo] | None = None) -> Place:
+    folder, name = real_path(path)
+    full = folder + b"/" + name if folder != b"/" else b"/" + name
+    for loc in locations if locations is not None else await list_locations(library):
+        rel = _within(folder, os.fsencode(loc.path))
+        if rel is not None:
+            return Place(full, folder, name, loc, rel)
+    return Place(full, folder, name, None)
+
+
+def subtree_clause(place: Place) -> tuple[str, tuple[Any, ...]]:
+    """SQL (over ``entries``, unaliased) matching the entry of ``place`` and every entry below it."""
+    where_loc = "location_id = ?" if place.location is not None else "location_id IS NULL"
+    loc_args: tuple[Any, ...] = (place.location_id,) if place.location is not None else ()
+    keys = " OR ".join("(name = ? AND extension = ?)" for _ in place.names())
+    key_args = tuple(part for pair in place.names() for part in pair)
+    child = place.child_folder
+    return (
+        f"{where_loc} AND ((relative_path = ? AND ({keys})) "
+        "OR relative_path = ? OR (relative_path >= ? AND relative_path < ?))",
+        (*loc_args, place.key_folder, *key_args, child, child + b"/", child + b"0"),
+    )
+
+
+def key_clause(place: Place) -> tuple[str, tuple[Any, ...]]:
+    """SQL (over ``entries``, unaliased) matching the entry of ``place`` itself."""
+    where_loc = "location_id = ?" if place.location is not None else "location_id IS NULL"
+    loc_args: tuple[Any, ...] = (place.location_id,) if place.location is not None else ()
+    keys = " OR ".join("(name = ? AND extension = ?)" for _ in place.names())
+    key_args = tuple(part for pair in place.names() for part in pair)
+    return f"{where_loc} AND relative_path = ? AND ({keys})", (*loc_args, place.key_folder, *key_args)
