@@ -125,10 +125,11 @@ class Explorer(QWidget):
         return len(self.sides) == 2
 
     def new_tab(self, path: Path | None = None, side: ExplorerSide | None = None) -> ExplorerPane:
-        """Open a tab (after the current one) showing ``path``, default the active pane's folder."""
+        """Open a tab (after the current one) showing ``path``, default the folder of the side's current
+        tab (home while it has none yet)."""
         side = side or self._active or self.sides[0]
         if path is None and side.tabs.count():
-            path = side.current_pane().path
+            path = side.current_pane().path or Path.home()
         pane = self._create_pane()
         side.tabs.insertTab(side.tabs.currentIndex() + 1, pane, _tab_text(pane.title(path)))
         side.tabs.setCurrentWidget(pane)
@@ -161,7 +162,7 @@ class Explorer(QWidget):
         if split == self.is_split():
             return
         if split:
-            path = self.active_pane().path
+            path = self.active_pane().path or Path.home()
             side = self._add_side()
             self.new_tab(path, side)
             self._activate(side)
@@ -199,7 +200,8 @@ class Explorer(QWidget):
         self.sides.append(side)
         if self._active is None:
             self._active = side
-        self.splitter.setSizes([1] * len(self.sides))
+        width = self.splitter.width()
+        self.splitter.setSizes([width // len(self.sides)] * len(self.sides))
         self._mark()
         return side
 
