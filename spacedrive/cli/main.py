@@ -12,7 +12,7 @@ from types import ModuleType
 
 from spacedrive import __version__
 from spacedrive.cli import daemon
-from spacedrive.cli.commands import job, library, location, ls, volume
+from spacedrive.cli.commands import job, library, location, ls, tag, volume
 from spacedrive.cli.output import Output, print_fields
 from spacedrive.cli.session import connect
 from spacedrive.config import resolve_data_dir
@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, ModuleType] = {
     "job": job,
     "location": location,
     "ls": ls,
+    "tag": tag,
     "volume": volume,
 }
 

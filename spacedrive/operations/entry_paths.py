@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from spacedrive.domain.location import LocationInfo
 from spacedrive.errors import InvalidArgument
 from spacedrive.infrastructure.fs.paths import child_relative_path, split_name
-from spacedrive.operations.locations import list_locations
 
 if TYPE_CHECKING:
     from spacedrive.operations.libraries import Library
@@ -81,10 +80,18 @@ def real_path(path: str | bytes) -> tuple[bytes, bytes]:
     return os.path.realpath(folder), name
 
 
+async def all_locations(library: Library) -> list[LocationInfo]:
+    # Imported here: locations registers commands, and the command modules import file operations,
+    # which import this module.
+    from spacedrive.operations.locations import list_locations
+
+    return await list_locations(library)
+
+
 async def place_of(library: Library, path: str | bytes, locations: list[LocationInfo] | None = None) -> Place:
     folder, name = real_path(path)
     full = folder + b"/" + name if folder != b"/" else b"/" + name
-    for loc in locations if locations is not None else await list_locations(library):
+    for loc in locations if locations is not None else await all_locations(library):
         rel = _within(folder, os.fsencode(loc.path))
         if rel is not None:
             return Place(full, folder, name, loc, rel)

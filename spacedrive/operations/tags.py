@@ -413,6 +413,11 @@ async def _list(core: Core, params: Params) -> Any:
     return [t.to_dict() for t in await list_tags(core.libraries.current())]
 
 
+@command("tag.info")
+async def _info(core: Core, params: Params) -> Any:
+    return (await get_tag(core.libraries.current(), _req(params, "tag"))).to_dict()
+
+
 @command("tag.rename")
 async def _rename(core: Core, params: Params) -> Any:
     library = core.libraries.current()

@@ -29,12 +29,11 @@ from spacedrive.domain import events as ev
 from spacedrive.domain.location import IndexMode
 from spacedrive.infrastructure.fs.kinds import SNIFF_SIZE, detect_kind
 from spacedrive.infrastructure.fs.paths import split_name
-from spacedrive.operations.entry_paths import Place, key_clause, place_of, subtree_clause
+from spacedrive.operations.entry_paths import Place, all_locations, key_clause, place_of, subtree_clause
 from spacedrive.operations.files import follow_rows
 from spacedrive.operations.indexing import content
 from spacedrive.operations.indexing.store import _raw
 from spacedrive.operations.indexing.walker import KIND_DIR, KIND_FILE, ROW_COLUMNS, Row
-from spacedrive.operations.locations import list_locations
 
 if TYPE_CHECKING:
     from spacedrive.operations.libraries import Library
@@ -64,7 +63,7 @@ class _Totals:
 
 async def file_copied(library: Library, src: bytes, dst: bytes, cas_id: str | None) -> None:
     """A file or folder tree now exists at ``dst``, copied from ``src``."""
-    locations = await list_locations(library)
+    locations = await all_locations(library)
     target = await place_of(library, dst, locations)
     if not await _accepts(library, target):
         return  # outside the index a copy needs no record: it carries no tags
@@ -81,7 +80,7 @@ async def folder_created(library: Library, path: bytes) -> None:
 
 async def file_moved(library: Library, src: bytes, dst: bytes) -> None:
     """What was at ``src`` is now at ``dst``: its entries follow it, UUIDs, tags and notes included."""
-    locations = await list_locations(library)
+    locations = await all_locations(library)
     source = await place_of(library, src, locations)
     target = await place_of(library, dst, locations)
     if source.path == target.path:
