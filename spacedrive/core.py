@@ -11,6 +11,7 @@ from spacedrive.domain.device import Device
 from spacedrive.infrastructure.device import load_or_create_device
 from spacedrive.infrastructure.events import EventBus
 from spacedrive.infrastructure.fs.volumes import VolumeManager
+from spacedrive.operations.files.actions import ActionManager
 from spacedrive.operations.libraries import Library, LibraryManager
 from spacedrive.operations.volumes import VolumeRecorder
 
@@ -37,6 +38,8 @@ class Core:
         self.volumes = VolumeManager(self.bus)
         self._volume_recorder: VolumeRecorder | None = None
         self._started = False
+        #: File operations (copy, move, trash...), their audit log and the session's undo stack.
+        self.files = ActionManager(self)
         self.config: AppConfig
         self.device: Device
         self.libraries: LibraryManager
@@ -52,6 +55,7 @@ class Core:
         self.device = load_or_create_device(self.data_dir)
         self.libraries = LibraryManager(self.data_dir, self.config, self.bus, self.device, self.background)
         await self.libraries.start()
+        await self.files.start()
         await self.volumes.start()
         self._volume_recorder = VolumeRecorder(self.bus, self.volumes, self.libraries, self.device)
         await self._volume_recorder.start()
@@ -69,6 +73,7 @@ class Core:
         if self._volume_recorder is not None:
             await self._volume_recorder.stop()
         await self.volumes.stop()
+        await self.files.stop()
         await self.libraries.stop()
         self.bus.close()
         log.info("core stopped")

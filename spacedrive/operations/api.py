@@ -66,7 +66,7 @@ def _req(params: Params, key: str) -> str:
 @command("core.status")
 async def core_status(core: Core, params: Params) -> Any:
     current = core.libraries.current_id()
-    jobs = [j for lib in core.libraries.open_libraries() for j in await lib.jobs.list()]
+    jobs = [j for manager in core.files.job_managers() for j in await manager.list()]
     return {
         "version": __version__,
         "pid": os.getpid(),
@@ -159,8 +159,8 @@ async def job_list(core: Core, params: Params) -> Any:
             f"unknown status {status!r} (one of: {', '.join(s.value for s in JobStatus)})"
         ) from None
     jobs: list[JobInfo] = []
-    for library in core.libraries.open_libraries():
-        jobs.extend(await library.jobs.list(wanted))
+    for manager in core.files.job_managers():  # the libraries', and file jobs run without one
+        jobs.extend(await manager.list(wanted))
     jobs.sort(key=lambda j: j.created_at, reverse=True)
     return [j.to_dict() for j in jobs]
 
@@ -169,12 +169,12 @@ async def _find_job(core: Core, ref: str) -> tuple[JobManager, UUID]:
     """A job by full id or an unambiguous prefix (as `job list` prints 8 characters)."""
     ref = ref.lower()
     found: list[tuple[JobManager, UUID]] = []
-    for library in core.libraries.open_libraries():
-        for job in await library.jobs.list(limit=10_000):
+    for manager in core.files.job_managers():
+        for job in await manager.list(limit=10_000):
             if str(job.id) == ref:
-                return library.jobs, job.id
+                return manager, job.id
             if len(ref) >= 4 and str(job.id).startswith(ref):
-                found.append((library.jobs, job.id))
+                found.append((manager, job.id))
     if not found:
         raise JobNotFound(f"no job matches {ref!r} (see `job list`)")
     if len(found) > 1:
@@ -185,8 +185,8 @@ async def _find_job(core: Core, ref: str) -> tuple[JobManager, UUID]:
 @command("job.run_queued")
 async def job_run_queued(core: Core, params: Params) -> Any:
     """Let a short-lived embedded core run its queued jobs (a CLI command that waits for one)."""
-    for library in core.libraries.open_libraries():
-        library.jobs.start_running()
+    for manager in core.files.job_managers():
+        manager.start_running()
     return True
 
 
@@ -209,3 +209,4 @@ from spacedrive.operations import listing as _listing  # noqa: E402,F401  (regis
 from spacedrive.operations import locations as _locations  # noqa: E402,F401  (registers location.*)
 from spacedrive.operations import tags as _tags  # noqa: E402,F401  (registers tag.*)
 from spacedrive.operations import volumes as _volumes  # noqa: E402,F401  (registers volume.*)
+from spacedrive.operations.files import commands as _files  # noqa: E402,F401  (registers file.*)

@@ -231,7 +231,7 @@ def error_for(e: OSError, src: bytes, dst: bytes) -> FileOperationError:
         culprit = os.fsencode(e.filename) if e.filename else dst
         return PermissionDenied(f"permission denied: {display(culprit)}")
     if e.errno == errno.ENOENT and (e.filename is None or os.fsencode(e.filename).startswith(src)):
-        return SourceVanished(f"{display(src)} disappeared while it was being copied")
+        return SourceVanished(f"{display(src)} no longer exists")
     if e.errno == errno.ENAMETOOLONG:
         return InvalidName(f"the name is too long for {display(os.path.dirname(dst))}")
     return FileOperationError(f"{where}: {e.strerror or e}")
