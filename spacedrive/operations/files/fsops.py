@@ -231,7 +231,8 @@ def error_for(e: OSError, src: bytes, dst: bytes) -> FileOperationError:
         culprit = os.fsencode(e.filename) if e.filename else dst
         return PermissionDenied(f"permission denied: {display(culprit)}")
     if e.errno == errno.ENOENT and (e.filename is None or os.fsencode(e.filename).startswith(src)):
-        return SourceVanished(f"{display(src)} no longer exists")
+        gone = os.fsencode(e.filename) if e.filename else src
+        return SourceVanished(f"{display(gone)} disappeared while it was being worked on")
     if e.errno == errno.ENAMETOOLONG:
         return InvalidName(f"the name is too long for {display(os.path.dirname(dst))}")
     return FileOperationError(f"{where}: {e.strerror or e}")
