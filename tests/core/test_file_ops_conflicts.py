@@ -93,10 +93,9 @@ async def test_merge_asks_about_files_inside_and_apply_to_all(core: Core, tmp_pa
 
 async def test_merging_move_removes_the_emptied_source(core: Core, tmp_path: Path) -> None:
     src, dst = _setup(tmp_path)
-    outcome = await core.files.move([str(src / "f")], str(dst), conflict="merge")
     subscription = core.bus.subscribe(event_filter=lambda e: isinstance(e, ev.ConflictAsked))
-    while not core.files.pending_conflicts():
-        await asyncio.sleep(0.01)
+    outcome = await core.files.move([str(src / "f")], str(dst), conflict="merge")
+    await asyncio.wait_for(subscription.get(), 10)
     assert outcome.job_id is not None
     core.files.resolve_conflict(outcome.job_id, "skip")
     assert (await finish(core, outcome.job_id)).status is JobStatus.COMPLETED
@@ -133,9 +132,10 @@ async def test_fail_lists_conflicts_and_retry_resolves_them(core: Core, tmp_path
 
 async def test_a_cancelled_question_ends_the_job_cleanly(core: Core, tmp_path: Path) -> None:
     src, dst = _setup(tmp_path)
+    subscription = core.bus.subscribe(event_filter=lambda e: isinstance(e, ev.ConflictAsked))
     outcome = await core.files.copy([str(src / "a.txt")], str(dst))
-    while not core.files.pending_conflicts():
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(subscription.get(), 10)
+    subscription.close()
     assert outcome.job_id is not None
     await core.current_library().jobs.cancel(outcome.job_id)
     assert (await finish(core, outcome.job_id)).status is JobStatus.CANCELLED

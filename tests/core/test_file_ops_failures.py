@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from spacedrive import Core
+from spacedrive.domain import events as ev
 from spacedrive.domain.jobs import JobStatus
 from spacedrive.errors import NotEnoughSpace, ReadOnly
 from spacedrive.operations.files import strategies, transfer
@@ -168,11 +169,14 @@ async def test_cancel_mid_file_leaves_no_temp(
         real_add(self, n)
 
     monkeypatch.setattr(strategies.Control, "add", slow_add)
+    progress = core.bus.subscribe(event_filter=lambda e: isinstance(e, ev.JobProgress))
     outcome = await core.files.copy([str(tmp_path / "big")], str(tmp_path / "dst"))
     assert outcome.job_id is not None
     jobs = core.current_library().jobs
-    while (await jobs.info(outcome.job_id)).progress.bytes_completed < 2 * MB:
-        await asyncio.sleep(0.02)
+    async for event in progress:
+        if isinstance(event, ev.JobProgress) and event.progress.bytes_completed >= 2 * MB:
+            break
+    progress.close()
     paused = await jobs.pause(outcome.job_id)
     await asyncio.sleep(0.3)
     frozen = (await jobs.info(outcome.job_id)).progress.bytes_completed
