@@ -98,24 +98,38 @@ async def place_of(library: Library, path: str | bytes, locations: list[Location
     return Place(full, folder, name, None)
 
 
+def _terms(place: Place, keyed: bool, below: bool) -> tuple[str, tuple[Any, ...]]:
+    """Disjuncts that each name the location, so SQLite answers every one from the key index (a
+    shared ``location_id = ?`` outside the OR would scan the whole location)."""
+    loc, loc_args = (
+        ("location_id = ?", (place.location_id,))
+        if place.location is not None
+        else ("location_id IS NULL", ())
+    )
+    terms: list[str] = []
+    args: list[Any] = []
+    if keyed:
+        for name, extension in place.names():
+            terms.append(f"({loc} AND relative_path = ? AND name = ? AND extension = ?)")
+            args += [*loc_args, place.key_folder, name, extension]
+    if below:
+        child = place.child_folder
+        terms.append(f"({loc} AND relative_path = ?)")
+        terms.append(f"({loc} AND relative_path >= ? AND relative_path < ?)")
+        args += [*loc_args, child, *loc_args, child + b"/", child + b"0"]
+    return "(" + " OR ".join(terms) + ")", tuple(args)
+
+
 def subtree_clause(place: Place) -> tuple[str, tuple[Any, ...]]:
     """SQL (over ``entries``, unaliased) matching the entry of ``place`` and every entry below it."""
-    where_loc = "location_id = ?" if place.location is not None else "location_id IS NULL"
-    loc_args: tuple[Any, ...] = (place.location_id,) if place.location is not None else ()
-    keys = " OR ".join("(name = ? AND extension = ?)" for _ in place.names())
-    key_args = tuple(part for pair in place.names() for part in pair)
-    child = place.child_folder
-    return (
-        f"{where_loc} AND ((relative_path = ? AND ({keys})) "
-        "OR relative_path = ? OR (relative_path >= ? AND relative_path < ?))",
-        (*loc_args, place.key_folder, *key_args, child, child + b"/", child + b"0"),
-    )
+    return _terms(place, keyed=True, below=True)
+
+
+def below_clause(place: Place) -> tuple[str, tuple[Any, ...]]:
+    """SQL (over ``entries``, unaliased) matching every entry below ``place`` (not its own)."""
+    return _terms(place, keyed=False, below=True)
 
 
 def key_clause(place: Place) -> tuple[str, tuple[Any, ...]]:
     """SQL (over ``entries``, unaliased) matching the entry of ``place`` itself."""
-    where_loc = "location_id = ?" if place.location is not None else "location_id IS NULL"
-    loc_args: tuple[Any, ...] = (place.location_id,) if place.location is not None else ()
-    keys = " OR ".join("(name = ? AND extension = ?)" for _ in place.names())
-    key_args = tuple(part for pair in place.names() for part in pair)
-    return f"{where_loc} AND relative_path = ? AND ({keys})", (*loc_args, place.key_folder, *key_args)
+    return _terms(place, keyed=True, below=False)

@@ -8,8 +8,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from spacedrive import Core
 from spacedrive.domain import events as ev
+from spacedrive.operations.files import follow
 from spacedrive.operations.files.follow import file_copied, file_moved, file_removed, folder_created
 from spacedrive.operations.libraries import Library
 from spacedrive.operations.locations import get_location, rescan_location
@@ -344,4 +347,46 @@ async def test_a_file_tagged_before_its_folder_is_indexed_keeps_uuid_and_tags(
     assert await query(library, "SELECT count(*) FROM entries WHERE location_id IS NULL") == [(1,)]
     await rescan_changes(library, info.id)
     assert (await listing(core, tree))[b"later.txt"].tags == ("Early",)
+    assert await query(library, "SELECT count(*) FROM entries WHERE location_id IS NULL") == [(0,)]
+
+
+async def test_a_copy_from_a_shallow_location_into_a_content_one_is_identified(
+    core: Core, tmp_path: Path
+) -> None:
+    library = core.current_library()
+    shallow, deep = tmp_path / "shallow", tmp_path / "deep"
+    write_tree(shallow, {"song.mp3": BIG})
+    write_tree(deep, {"music/": b""})
+    await index(library, shallow)
+    info, _ = await index(library, deep, mode="content")
+    await library.stop_watching(info.id)
+    shutil.copy2(shallow / "song.mp3", deep / "music" / "song.mp3")
+    await file_copied(library, os.fsencode(shallow / "song.mp3"), os.fsencode(deep / "music/song.mp3"), None)
+    assert (await cas_ids(library, info.id))[(b"music", b"song", b"mp3")] == expected_cas_id(BIG)
+
+
+async def test_a_move_during_a_scan_leaves_the_tags_for_the_scan_to_adopt(
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = core.current_library()
+    tree = tmp_path / "tree"
+    write_tree(tree, {"a/tagged.txt": "t", "b/": b""})
+    info, _ = await index(library, tree)
+    await create_tag(library, "Keep")
+    await add_tag(library, [tree / "a" / "tagged.txt"], "Keep")
+    await library.stop_watching(info.id)
+    uuid_before = (await uuids(library, info.id))[(b"a", b"tagged", b"txt")]
+
+    async def walking(*_args: Any) -> bool:
+        return False  # as while a scan of the location is walking: its entries are the scan's to write
+
+    monkeypatch.setattr(follow, "_accepts", walking)
+    os.rename(tree / "a" / "tagged.txt", tree / "b" / "tagged.txt")
+    await file_moved(library, os.fsencode(tree / "a/tagged.txt"), os.fsencode(tree / "b/tagged.txt"))
+    assert (b"a", b"tagged", b"txt") not in await uuids(library, info.id)
+    assert await query(library, "SELECT count(*) FROM entries WHERE location_id IS NULL") == [(1,)]
+    monkeypatch.undo()
+    await rescan_changes(library, info.id)  # the scan writes what it walked, adopting the loose entry
+    back = await listing(core, tree / "b")
+    assert back[b"tagged.txt"].uuid == uuid_before and back[b"tagged.txt"].tags == ("Keep",)
     assert await query(library, "SELECT count(*) FROM entries WHERE location_id IS NULL") == [(0,)]

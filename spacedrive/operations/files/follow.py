@@ -24,12 +24,19 @@ import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from spacedrive.domain import events as ev
 from spacedrive.domain.location import IndexMode
-from spacedrive.infrastructure.fs.kinds import SNIFF_SIZE, detect_kind
 from spacedrive.infrastructure.fs.paths import split_name
-from spacedrive.operations.entry_paths import Place, all_locations, key_clause, place_of, subtree_clause
+from spacedrive.operations.entry_paths import (
+    Place,
+    all_locations,
+    below_clause,
+    key_clause,
+    place_of,
+    subtree_clause,
+)
 from spacedrive.operations.files import follow_rows
 from spacedrive.operations.indexing import content
 from spacedrive.operations.indexing.store import _raw
@@ -68,14 +75,14 @@ async def file_copied(library: Library, src: bytes, dst: bytes, cas_id: str | No
     if not await _accepts(library, target):
         return  # outside the index a copy needs no record: it carries no tags
     source = await place_of(library, src, locations)
-    await _write(library, target, source=source, cas_id=cas_id, copied=True)
+    await _write(library, target, True, source=source, cas_id=cas_id, copied=True)
 
 
 async def folder_created(library: Library, path: bytes) -> None:
     """A new folder exists at ``path``."""
     target = await place_of(library, path)
     if await _accepts(library, target):
-        await _write(library, target)
+        await _write(library, target, True)
 
 
 async def file_moved(library: Library, src: bytes, dst: bytes) -> None:
@@ -85,13 +92,13 @@ async def file_moved(library: Library, src: bytes, dst: bytes) -> None:
     target = await place_of(library, dst, locations)
     if source.path == target.path:
         return
-    await _write(library, target, source=source, move=True)
+    await _write(library, target, await _accepts(library, target), source=source, move=True)
 
 
 async def file_removed(library: Library, path: bytes) -> None:
     """``path`` (and everything below it) is gone: its entries go, its folders' totals shrink."""
     place = await place_of(library, path)
-    folder_stat = await _off_loop(follow_rows.folder_stat, place) if place.location else None
+    folder_stat = (await _off_loop(follow_rows.look, None, place, None, False)).source_stat
     async with library.db.write() as session:
         d = await _raw(await session.connection())
         before = await _totals_at(d, place) if place.location else _Totals()
@@ -114,25 +121,28 @@ async def file_removed(library: Library, path: bytes) -> None:
 async def _write(
     library: Library,
     target: Place,
+    indexed: bool,
     source: Place | None = None,
     cas_id: str | None = None,
     copied: bool = False,
     move: bool = False,
 ) -> None:
     """Make the index hold what is at ``target`` now, moving ``source``'s entries there first."""
-    indexed = await _accepts(library, target)
-    rows = await _off_loop(follow_rows.item_rows, target) if indexed else None
-    into_index = rows is not None  # a path the rules skip is outside the index, like an ephemeral one
-    target_stat = await _off_loop(follow_rows.folder_stat, target) if indexed else None
     moving_from = source if move and source is not None else None
-    source_stat = (
-        await _off_loop(follow_rows.folder_stat, moving_from)
-        if moving_from is not None and moving_from.location is not None
-        else None
+    # A file new to the library gets its sampled id now, in the same trip to the disk; one copied or
+    # moved from the index has its id already.
+    compute = (
+        indexed
+        and target.location is not None
+        and target.location.mode is not IndexMode.SHALLOW
+        and (source is None or source.location is None)
     )
-    sniffed = await _off_loop(_sniff, target.path) if cas_id and rows and rows[0][3] == KIND_FILE else None
+    disk = await _off_loop(follow_rows.look, target if indexed else None, moving_from, cas_id, compute)
+    rows, target_stat, source_stat = disk.rows, disk.target_stat, disk.source_stat
+    into_index = rows is not None  # a path the rules skip is outside the index, like an ephemeral one
     token = time.time_ns()  # written into indexed_at of every row this call writes
     moved = 0
+    unidentified = False
     async with library.db.write() as session:
         d = await _raw(await session.connection())
         identities: set[int] = set()
@@ -165,9 +175,12 @@ async def _write(
             await _refresh_folder(d, target, target_stat)
             if copied and source is not None and source.location is not None:
                 await _carry_content(d, source, target, token)
-            if cas_id and sniffed is not None:
-                await _link_cas_id(d, target, cas_id, sniffed, rows[0][4])
-            identities |= (await _references(d, target))[0]
+            if disk.cas_id and disk.sniffed is not None:
+                await _link_cas_id(d, target, disk.cas_id, disk.sniffed, rows[0][4])
+            linked = (await _references(d, target))[0]
+            identities |= linked
+            # Files still without a content id: a tree, or a file whose indexed source had none.
+            unidentified = len(rows) > 1 or (rows[0][3] == KIND_FILE and rows[0][4] > 0 and not linked)
         await _forget(d, identities, metadata)
     if moving_from is not None and moving_from.location is not None and (moved or src_before.exists):
         _changed(library, moving_from, deleted=0 if into_index else 1, moved=1 if into_index else 0)
@@ -175,7 +188,11 @@ async def _write(
     if into_index and target.location is not None:
         _changed(library, target, created=0 if moved else 1, moved=1 if moved else 0)
         library.bus.emit(ev.LocationUpdated(library_id=library.id, id=target.location.id))
-        if target.location.mode is not IndexMode.SHALLOW and await _identify(library, target):
+        if (
+            target.location.mode is not IndexMode.SHALLOW
+            and unidentified
+            and await _identify(library, target)
+        ):
             _changed(library, target, modified=1)
 
 
@@ -189,11 +206,16 @@ async def _accepts(library: Library, place: Place) -> bool:
     loc = place.location
     if loc is None or loc.last_scan_at is None:
         return False
-    for job in await library.jobs.list(limit=100):  # live jobs come first
-        if job.name == "indexer" and not job.status.is_finished:
-            state = await library.jobs.job_state(job.id)
-            if getattr(state, "location_id", None) == loc.id and getattr(state, "phase", "") == "discovery":
-                return False
+    async with library.db.read() as session:
+        conn = await session.connection()
+        result = await conn.exec_driver_sql(
+            "SELECT id FROM jobs WHERE name = 'indexer' AND status IN ('queued', 'running', 'paused')"
+        )
+        scans = [UUID(r[0]) for r in result.all()]
+    for job_id in scans:
+        state = await library.jobs.job_state(job_id)
+        if getattr(state, "location_id", None) == loc.id and getattr(state, "phase", "") == "discovery":
+            return False
     return True
 
 
@@ -350,36 +372,14 @@ async def _carry_content(d: Any, source: Place, target: Place, token: int) -> No
         WHERE {where} AND kind = 0 AND content_id IS NULL AND indexed_at = ?""",
         (source.location.id, source.key_folder, *key_args, *args, token),
     )
-    dst_child = target.child_folder
+    below, below_args = below_clause(target)
     await d.execute(
         f"""UPDATE entries SET content_id = (SELECT s.content_id FROM entries s WHERE s.location_id = ?
             AND s.relative_path = CAST(? || substr(entries.relative_path, ?) AS BLOB)
             AND s.name = entries.name AND s.extension = entries.extension AND {same_file})
-        WHERE location_id = ? AND (relative_path = ? OR (relative_path >= ? AND relative_path < ?))
-          AND kind = 0 AND content_id IS NULL AND indexed_at = ?""",
-        (
-            source.location.id,
-            source.child_folder,
-            len(dst_child) + 1,
-            target.location.id,
-            dst_child,
-            dst_child + b"/",
-            dst_child + b"0",
-            token,
-        ),
+        WHERE {below} AND kind = 0 AND content_id IS NULL AND indexed_at = ?""",
+        (source.location.id, source.child_folder, len(target.child_folder) + 1, *below_args, token),
     )
-
-
-def _sniff(path: bytes) -> tuple[str, str | None] | None:
-    """Kind and MIME type of a copied file from its first bytes (for a cas_id the library lacks)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(SNIFF_SIZE)
-    except OSError:
-        return None
-    name = os.path.basename(path)
-    kind, mime = detect_kind(os.fsdecode(split_name(name)[1]), head)
-    return kind.value, mime
 
 
 async def _link_cas_id(

@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from dataclasses import dataclass
 
+from spacedrive.infrastructure.fs.content_id import cas_id_of_file
+from spacedrive.infrastructure.fs.kinds import SNIFF_SIZE, detect_kind
 from spacedrive.infrastructure.fs.paths import split_name
 from spacedrive.operations.entry_paths import Place
 from spacedrive.operations.indexing.partial_scan import _drop_ignored, _gitignores_above, _skipped_by_rules
@@ -24,6 +27,50 @@ from spacedrive.operations.indexing.walker import (
     _skipped,
     walk,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Disk:
+    """What one follow call needs to know from the disk, gathered in one trip off the loop."""
+
+    rows: list[Row] | None = None
+    target_stat: FolderStat | None = None
+    source_stat: FolderStat | None = None
+    cas_id: str | None = None
+    sniffed: tuple[str, str | None] | None = None
+
+
+#: (inode, permissions, ctime ns, mtime ns) of a folder, as its row stores them.
+FolderStat = tuple[int, int, int, int]
+
+
+def look(target: Place | None, source: Place | None, cas_id: str | None, compute: bool) -> Disk:
+    """The rows for an indexed ``target``, the state of the folders holding it and a moved ``source``,
+    and for a single file its content id (the copy's ``cas_id``, or sampled now when ``compute``) with
+    its kind from its first bytes."""
+    rows = item_rows(target) if target is not None else None
+    one_file = target is not None and rows is not None and len(rows) == 1 and rows[0][3] == KIND_FILE
+    if one_file and cas_id is None and compute and target is not None:
+        with contextlib.suppress(OSError):
+            cas_id = cas_id_of_file(target.path)
+    return Disk(
+        rows=rows,
+        target_stat=folder_stat(target) if target is not None else None,
+        source_stat=folder_stat(source) if source is not None and source.location is not None else None,
+        cas_id=cas_id if one_file else None,
+        sniffed=_sniff(target.path) if one_file and cas_id and target is not None else None,
+    )
+
+
+def _sniff(path: bytes) -> tuple[str, str | None] | None:
+    """Kind and MIME type of a copied file from its first bytes (for a cas_id the library lacks)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_SIZE)
+    except OSError:
+        return None
+    kind, mime = detect_kind(os.fsdecode(split_name(os.path.basename(path))[1]), head)
+    return kind.value, mime
 
 
 def item_rows(place: Place) -> list[Row] | None:
@@ -73,8 +120,8 @@ def item_rows(place: Place) -> list[Row] | None:
     return [own, *below]
 
 
-def folder_stat(place: Place) -> tuple[int, int, int, int] | None:
-    """(inode, permissions, ctime ns, mtime ns) of the folder holding ``place``, as its row stores them."""
+def folder_stat(place: Place) -> FolderStat | None:
+    """The folder holding ``place``, as its row stores it."""
     try:
         st = os.lstat(place.folder)
     except OSError:
