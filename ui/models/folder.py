@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -38,6 +36,12 @@ __all__ = [
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 _SK = attrgetter("sk")
+_COLUMNS = len(Column)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 #: Whether the row is a folder.
 IS_DIR_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -97,9 +101,10 @@ class FolderModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        #: Every entry in ascending key order (the descending orders read it backwards), and their keys.
+        #: Every entry in ascending key order (the descending orders read it backwards); while a listing
+        #: streams in, in the order of its chunks until ``sort_rows``.
         self._rows: list[Row] = []
-        self._keys: list[Any] = []
+        self._rows_sorted = True
         #: The rows shown, in sort order unless chunks were appended since (``_in_order``).
         self._visible: list[Row] = []
         self._in_order = True
@@ -122,7 +127,7 @@ class FolderModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._rows = []
-        self._keys = []
+        self._rows_sorted = True
         self._visible = []
         self._in_order = True
         self._media_rows = None
@@ -135,7 +140,9 @@ class FolderModel(QAbstractTableModel):
         key = sort_key(self._sort_column, self._descending)
         rows = [make_row(entry, key) for entry in chunk]
         rows.sort(key=_SK)
-        self._merge(rows)
+        if self._rows and rows[0].sk < self._rows[-1].sk:
+            self._rows_sorted = False
+        self._rows += rows
         shown = self._select(rows)
         if not shown:
             return
@@ -150,6 +157,7 @@ class FolderModel(QAbstractTableModel):
 
     def finish(self) -> None:
         """The listing is complete: show the rows of every chunk in order."""
+        self.sort_rows()
         if not self._in_order:
             self._show(self._select(self._rows))
 
@@ -164,7 +172,6 @@ class FolderModel(QAbstractTableModel):
             rows.append(row if row is not None and row.entry == entry else make_row(entry, key))
         rows.sort(key=_SK)
         self._rows = rows
-        self._keys = [row.sk for row in rows]
         new = self._select(rows)
         keep = {row.sk for row in new}
         shown = self._visible
@@ -188,7 +195,7 @@ class FolderModel(QAbstractTableModel):
                     changed = shown[i].entry != new[i].entry
                     shown[i] = new[i]
                     if changed:
-                        self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+                        self.dataChanged.emit(self.index(i, 0), self.index(i, _COLUMNS - 1))
                 i += 1
                 continue
             first = i
@@ -208,13 +215,10 @@ class FolderModel(QAbstractTableModel):
         self._sort_column = Column(column)
         self._descending = order == Qt.SortOrder.DescendingOrder
         key = sort_key(self._sort_column, self._descending)
-        rows = self._rows
-        keys = [key(row) for row in rows]
-        for row, k in zip(rows, keys, strict=True):
-            row.sk = k
-        order = sorted(range(len(rows)), key=keys.__getitem__)
-        self._rows = [rows[i] for i in order]
-        self._keys = [keys[i] for i in order]
+        for row in self._rows:
+            row.sk = key(row)
+        self._rows_sorted = False
+        self.sort_rows()
         self._show(self._select(self._rows))
 
     def sort_column(self) -> Column:
@@ -228,7 +232,7 @@ class FolderModel(QAbstractTableModel):
         needle = text.casefold()
         if needle != self._filter:
             self._filter = needle
-            self._show(self._select(self._rows))
+            self._reselect()
 
     def filter_text(self) -> str:
         return self._filter
@@ -237,7 +241,7 @@ class FolderModel(QAbstractTableModel):
         """Whether hidden entries (dot-files) are shown; they are not by default."""
         if show != self._show_hidden:
             self._show_hidden = show
-            self._show(self._select(self._rows))
+            self._reselect()
 
     def show_hidden(self) -> bool:
         return self._show_hidden
@@ -246,29 +250,20 @@ class FolderModel(QAbstractTableModel):
         """Whether only images and videos are shown (the media view)."""
         if media_only != self._media_only:
             self._media_only = media_only
-            self._show(self._select(self._rows))
+            self._reselect()
 
-    def _merge(self, rows: list[Row]) -> None:
-        """Merge ``rows`` (in ascending key order) into every entry: a binary search and a slice copy per
-        new row; reading back 100k keys to re-sort instead would cost tens of milliseconds per chunk."""
-        old_rows, old_keys = self._rows, self._keys
-        if not old_keys or rows[0].sk > old_keys[-1]:
-            old_rows.extend(rows)
-            old_keys.extend(row.sk for row in rows)
-            return
-        merged_rows: list[Row] = []
-        merged_keys: list[Any] = []
-        start = 0
-        for row in rows:
-            at = bisect_right(old_keys, row.sk, start)
-            merged_rows += old_rows[start:at]
-            merged_keys += old_keys[start:at]
-            merged_rows.append(row)
-            merged_keys.append(row.sk)
-            start = at
-        merged_rows += old_rows[start:]
-        merged_keys += old_keys[start:]
-        self._rows, self._keys = merged_rows, merged_keys
+    def sort_rows(self) -> None:
+        """Put every entry in key order if chunks arrived out of it (``finish`` does; calling it first
+        splits the work of a large folder's finish in two)."""
+        if not self._rows_sorted:
+            # The keys were computed once per row; the sort reads them into one array and compares them
+            # in C (a single string each in name order).
+            self._rows.sort(key=_SK)
+            self._rows_sorted = True
+
+    def _reselect(self) -> None:
+        self.sort_rows()
+        self._show(self._select(self._rows))
 
     def _select(self, rows: list[Row]) -> list[Row]:
         """The rows of ``rows`` (in ascending order) that pass the filters, in the order shown."""
@@ -375,12 +370,7 @@ class FolderModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._visible)
 
     def columnCount(self, parent: ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return 0 if parent.isValid() else _COLUMNS
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -393,21 +383,21 @@ class FolderModel(QAbstractTableModel):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
 
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self.checkIndex(index, QAbstractItemModel.CheckIndexOption.IndexIsValid):
+    def data(self, index: ModelIndex, role: int = _DISPLAY) -> Any:
+        # Qt asks for every cell painted: no checkIndex() (it calls back into rowCount and columnCount),
+        # and roles compared as plain ints.
+        row = index.row()
+        if row >= len(self._visible) or not index.isValid():
             return None
-        entry = self._visible[index.row()].entry
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _TEXT[column](entry)
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._decoration(entry) if column == Column.NAME else None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        entry = self._visible[row].entry
+        if role == _DISPLAY:
+            return _TEXT[index.column()](entry)
+        if role == _DECORATION:
+            return self._decoration(entry) if index.column() == 0 else None
+        if role == _TOOLTIP:
             return tooltip(entry)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column == Column.SIZE:
-                return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            return None
+        if role == _ALIGNMENT:
+            return _RIGHT if index.column() == Column.SIZE else None
         if role == IS_DIR_ROLE:
             return entry.kind == "directory"
         if role == ENTRY_ROLE:
@@ -426,23 +416,21 @@ class FolderModel(QAbstractTableModel):
         hits: int = 1,
         flags: Qt.MatchFlag = Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap,
     ) -> list[QModelIndex]:
-        """Names starting with ``value`` (what typing a name in a view looks for) without a call per row."""
-        simple = flags & ~Qt.MatchFlag.MatchWrap in (Qt.MatchFlag.MatchStartsWith, Qt.MatchFlag.MatchContains)
-        if role != Qt.ItemDataRole.DisplayRole or start.column() != Column.NAME or not simple:
+        """Names starting with (or containing) ``value``, from ``start``'s row on, whatever its column:
+        what typing a name in a view looks for, answered from the precomputed names."""
+        how = flags & ~Qt.MatchFlag.MatchWrap
+        if role != _DISPLAY or how not in (Qt.MatchFlag.MatchStartsWith, Qt.MatchFlag.MatchContains):
             return super().match(start, role, value, hits, flags)
         needle = str(value).casefold()
-        test: Callable[[str], bool] = (
-            (lambda name: name.startswith(needle))
-            if flags & ~Qt.MatchFlag.MatchWrap == Qt.MatchFlag.MatchStartsWith
-            else (lambda name: needle in name)
-        )
         rows = self._visible
         order = list(range(start.row(), len(rows)))
         if flags & Qt.MatchFlag.MatchWrap:
             order += range(0, start.row())
         found = []
+        starts = how == Qt.MatchFlag.MatchStartsWith
         for row in order:
-            if test(rows[row].folded):
+            name = rows[row].folded
+            if name.startswith(needle) if starts else needle in name:
                 found.append(self.index(row, 0))
                 if hits != -1 and len(found) >= hits:
                     break

@@ -55,10 +55,15 @@ class ColumnList(QListView):
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(500)
-        self.setIconSize(QSize(16, 16))
+        self.set_icon_size(16)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+
+    def set_icon_size(self, size: int) -> None:
+        # A grid size lets the list place rows by arithmetic instead of asking the model about each.
+        self.setIconSize(QSize(size, size))
+        self.setGridSize(QSize(COLUMN_WIDTH, max(size, self.fontMetrics().height()) + 6))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         plain = event.modifiers() == Qt.KeyboardModifier.NoModifier
@@ -177,6 +182,7 @@ class ColumnBrowser(QScrollArea):
         self._model = model
         self._show_hidden = False
         self._ancestors: list[_Ancestor] = []
+        self._icon_size = 16
         self.last = ColumnList()
         self.last.setModel(model)
         self.last.setSelectionModel(selection)
@@ -197,7 +203,7 @@ class ColumnBrowser(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(strip)
 
-    def columns(self) -> list[QListView]:
+    def columns(self) -> list[ColumnList]:
         """Every column from the root's to the shown folder's (``last``)."""
         return [a.view for a in self._ancestors] + [self.last]
 
@@ -229,6 +235,7 @@ class ColumnBrowser(QScrollArea):
         for path, child in chain[keep:]:
             ancestor = _Ancestor(path, child)
             ancestor.model.set_show_hidden(self._show_hidden)
+            ancestor.view.set_icon_size(self._icon_size)
             ancestor.view.clicked.connect(lambda index, a=ancestor: self._clicked(a, index))
             position = len(self._ancestors)
             ancestor.view.left_pressed.connect(lambda p=position: self._focus_column(p - 1))
@@ -238,6 +245,11 @@ class ColumnBrowser(QScrollArea):
             self._ancestors.append(ancestor)
             self._tasks.spawn(self._fill(ancestor))
         QTimer.singleShot(0, self._scroll_to_end)
+
+    def set_icon_size(self, size: int) -> None:
+        self._icon_size = size
+        for column in self.columns():
+            column.set_icon_size(size)
 
     def set_show_hidden(self, show: bool) -> None:
         self._show_hidden = show

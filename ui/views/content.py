@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -35,6 +36,7 @@ from ui.tasks import TaskSet
 from ui.views.column_view import ColumnBrowser
 from ui.views.content_menu import ContentMenus
 from ui.views.item_views import DetailsView, GridView, MediaView
+from ui.views.read_ahead import ReadAhead
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.filter_box import FilterBox
 from ui.widgets.view_mode import ViewMode
@@ -284,12 +286,9 @@ class ContentView(QWidget):
         elif mode is ViewMode.MEDIA:
             self.media_view.set_icon_size(size)
         elif mode is ViewMode.DETAILS:
-            self.details_view.setIconSize(
-                self.details_view.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio)
-            )
+            self.details_view.set_icon_size(size)
         else:
-            for column in self.columns_view.columns():
-                column.setIconSize(column.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio))
+            self.columns_view.set_icon_size(size)
         low, high, _, step = ZOOM[mode]
         self.zoom_slider.set_zoom(size, low, high, step)
         # Thumbnails where pictures are big enough to be recognized; kind icons in the lists.
@@ -464,16 +463,24 @@ class ContentView(QWidget):
         self._show_page()
         self._loading = True
         self.folder_opened.emit(os.fspath(path))
+        reader = ReadAhead(iter_listing(self._core, os.fsencode(path)))
         try:
-            async for chunk in iter_listing(self._core, os.fsencode(path)):
+            while (batch := await reader.next_batch()) is not None:
                 if not self._is_current(generation):
                     return False
-                self.model.append(chunk)
+                self.model.append(batch)
         except (SpacedriveError, OSError) as e:
             if self._is_current(generation):
                 self._loading = False
                 self._show_error(e)
             return False
+        finally:
+            reader.close()
+        if not self._is_current(generation):
+            return False
+        # Putting 100k rows in order and showing them are two turns of the loop, not one long stall.
+        self.model.sort_rows()
+        await asyncio.sleep(0)
         if not self._is_current(generation):
             return False
         self._loading = False

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTreeView,
+    QTableView,
     QWidget,
 )
 
@@ -41,25 +41,44 @@ def _setup(view: QAbstractItemView) -> None:
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
 
 
-class GridView(QListView):
-    """Icons with their names under them in a fixed grid: uniform item sizes and batched layout, so a
-    100k-entry folder is laid out a few hundred items at a time without measuring each."""
+class _WallView(QListView):
+    """Items in rows of equal cells, wrapping at the view's width, laid out in batches.
+
+    A list-mode view given a grid size, not an icon-mode one: icon mode places every item one by one,
+    asking the model for each item's index (two calls into Python per row, 100k rows, after every
+    chunk); list mode with a grid places whole rows by arithmetic.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         _setup(self)
-        self.setAccessibleName(self.tr("Folder contents as a grid"))
-        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setViewMode(QListView.ViewMode.ListMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
-        self.setWordWrap(True)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
+        self.setBatchSize(1000)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setSpacing(0)
+
+    def initViewItemOption(self, option: QStyleOptionViewItem) -> None:
+        super().initViewItemOption(option)
+        # As icon mode draws items: the picture above its name, both centered.
+        option.decorationPosition = QStyleOptionViewItem.Position.Top  # type: ignore[attr-defined]
+        option.decorationAlignment = Qt.AlignmentFlag.AlignCenter  # type: ignore[attr-defined]
+        option.displayAlignment = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop  # type: ignore[attr-defined]
+        option.showDecorationSelected = False  # type: ignore[attr-defined]
+
+
+class GridView(_WallView):
+    """Icons with their names under them in a fixed grid."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(self.tr("Folder contents as a grid"))
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.set_icon_size(64)
 
     def set_icon_size(self, size: int) -> None:
@@ -69,22 +88,12 @@ class GridView(QListView):
         self.setGridSize(QSize(max(size + 40, 8 * line), size + 2 * line + 14))
 
 
-class MediaView(QListView):
+class MediaView(_WallView):
     """A dense wall of square pictures of the folder's images and videos (the model shows only those)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        _setup(self)
         self.setAccessibleName(self.tr("Images and videos"))
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(True)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setSpacing(0)
         self._delegate = _MediaDelegate(self)
         self.setItemDelegate(self._delegate)
         self.set_icon_size(128)
@@ -114,30 +123,49 @@ class _MediaDelegate(QStyledItemDelegate):
         return QSize(size.width() + 6, size.height() + 6)
 
 
-class DetailsView(QTreeView):
+class DetailsView(QTableView):
     """One line per entry with the model's columns: sortable by a header click, columns resizable,
-    movable and chosen from the header's context menu; uniform row heights keep 100k rows cheap."""
+    movable and chosen from the header's context menu.
+
+    A table rather than a tree: a tree view lays out every row again (asking the Python model about
+    each) whenever rows are inserted, which for 100k rows arriving in chunks takes many seconds; the
+    table's rows are fixed-height sections of its (hidden) vertical header, kept in C++.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         _setup(self)
         self.setAccessibleName(self.tr("Folder contents in detail"))
-        self.setRootIsDecorated(False)
-        self.setItemsExpandable(False)
-        self.setUniformRowHeights(True)
-        self.setAllColumnsShowFocus(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        self.setTabKeyNavigation(False)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.setIconSize(QSize(16, 16))
-        header = self.header()
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
         header.setAccessibleName(self.tr("Columns"))
         header.setSectionsMovable(True)
-        header.setStretchLastSection(False)
         header.setFirstSectionMovable(False)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._show_header_menu)
+        self.set_icon_size(16)
+
+    def header(self) -> QHeaderView:
+        """The column header (as a tree view calls it)."""
+        return self.horizontalHeader()
+
+    def set_icon_size(self, size: int) -> None:
+        """Icons of ``size`` pixels; every row one height, which keeps 100k rows cheap to lay out."""
+        self.setIconSize(QSize(size, size))
+        self.verticalHeader().setDefaultSectionSize(max(size, self.fontMetrics().height()) + 6)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
@@ -146,11 +174,6 @@ class DetailsView(QTreeView):
             header.setSectionHidden(column, column not in DEFAULT_COLUMNS)
             header.resizeSection(column, _DEFAULT_WIDTHS.get(column, 160))
         self.setSortingEnabled(True)
-
-    def keyboardSearch(self, search: str) -> None:
-        # QTreeView's own search reads every row's text through Python; the base class asks the model's
-        # match(), which the folder model answers from its precomputed names.
-        QAbstractItemView.keyboardSearch(self, search)
 
     def header_menu(self) -> QMenu:
         """Checkable actions showing or hiding each column but the name."""
