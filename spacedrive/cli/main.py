@@ -12,7 +12,7 @@ from types import ModuleType
 
 from spacedrive import __version__
 from spacedrive.cli import daemon
-from spacedrive.cli.commands import job, library, location, ls, tag, volume
+from spacedrive.cli.commands import file, job, library, location, ls, tag, volume
 from spacedrive.cli.output import Output, print_fields
 from spacedrive.cli.session import connect
 from spacedrive.config import resolve_data_dir
@@ -22,6 +22,7 @@ from spacedrive.infrastructure.ipc.client import Client
 #: Command groups, each a module with ``register(subparsers)`` and ``async run(args, client, out)``.
 COMMAND_MODULES: dict[str, ModuleType] = {
     "library": library,
+    "file": file,
     "job": job,
     "location": location,
     "ls": ls,

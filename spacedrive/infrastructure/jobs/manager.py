@@ -319,6 +319,10 @@ class JobManager:
             else:
                 await self._finish(handle, JobStatus.CANCELLED)
             return
+        except SpacedriveError as e:  # a failure the job explains itself: no traceback
+            log.info("job %s (%s) failed: %s", handle.id, handle.job.NAME, e.message)
+            await self._finish(handle, JobStatus.FAILED, error=e.message)
+            return
         except Exception as e:
             log.exception("job %s (%s) failed", handle.id, handle.job.NAME)
             await self._finish(handle, JobStatus.FAILED, error=str(e) or type(e).__name__)

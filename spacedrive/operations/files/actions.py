@@ -28,6 +28,7 @@ from spacedrive.domain.jobs import JobInfo
 from spacedrive.errors import JobNotFound, NoCurrentLibrary, NotEnoughSpace, SpacedriveError
 from spacedrive.infrastructure.db.database import Database
 from spacedrive.infrastructure.db.models import AuditLogRow
+from spacedrive.infrastructure.events import Subscription
 from spacedrive.infrastructure.fs.paths import exact
 from spacedrive.infrastructure.jobs import Job, JobManager
 from spacedrive.operations.files.conflicts import QUESTIONS, policies_for
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 #: The library id of file jobs run while no library is open.
 NO_LIBRARY = UUID(int=0)
 SCRATCH_DB = "file-operations.db"
+STOP_TIMEOUT = 5.0
 FILE_JOBS = (TransferJob.NAME, DeleteJob.NAME)
 
 Paths = PathLike | SdPath
@@ -90,6 +92,7 @@ class ActionManager:
         self._scratch: JobManager | None = None
         self._scratch_db: Database | None = None
         self._watch: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
         #: Jobs this session committed, done once their end is in the audit log and on the undo stack.
         self._mine: dict[UUID, asyncio.Future[None]] = {}
         self.undo = UndoStack(self.run)
@@ -104,6 +107,7 @@ class ActionManager:
                 isinstance(e, ev.JobCompleted | ev.JobFailed | ev.JobCancelled) and e.name in FILE_JOBS
             ),
         )
+        self._subscription = subscription
         self._watch = asyncio.create_task(self._follow_jobs(subscription), name="file-actions")
         if (self._core.data_dir / SCRATCH_DB).exists():
             await self._scratch_jobs()
@@ -111,13 +115,17 @@ class ActionManager:
     async def stop(self) -> None:
         if self._scratch is not None:
             await self._scratch.shutdown()
+        if self._watch is not None:
+            # Job ends already emitted are still recorded; then the watcher ends.
+            if self._subscription is not None:
+                self._subscription.close()
+            try:
+                await asyncio.wait_for(self._watch, STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("file job ends were still being recorded at shutdown")
         if self._scratch_db is not None:
             await self._scratch_db.close()
         self._scratch = self._scratch_db = None
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watch
 
     def library(self) -> Library | None:
         try:

@@ -300,11 +300,10 @@ class DeleteJob(Job):
     failed: list[dict[str, Any]] = field(default_factory=list)
 
     def describe(self) -> str:
-        verb = "Deleting" if self.permanent else "Moving to the trash"
         what = (
             display(os.path.basename(self.paths[0])) if len(self.paths) == 1 else f"{len(self.paths)} items"
         )
-        return f"{verb} {what}"
+        return f"Deleting {what}" if self.permanent else f"Moving {what} to the trash"
 
     async def run(self, ctx: JobContext) -> None:
         total = len(self.paths)
