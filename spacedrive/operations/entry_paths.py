@@ -9,9 +9,11 @@ location added later finds the loose entries inside it by a range of paths.
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from spacedrive.domain import events as ev
 from spacedrive.domain.location import LocationInfo
 from spacedrive.errors import InvalidArgument
 from spacedrive.infrastructure.fs.paths import child_relative_path, split_name
@@ -80,22 +82,75 @@ def real_path(path: str | bytes) -> tuple[bytes, bytes]:
     return os.path.realpath(folder), name
 
 
-async def all_locations(library: Library) -> list[LocationInfo]:
-    # Imported here: locations registers commands, and the command modules import file operations,
-    # which import this module.
-    from spacedrive.operations.locations import list_locations
+class _Roots:
+    """The location roots of one open library, read again only after a location was added or removed.
 
-    return await list_locations(library)
+    File operations ask where their paths sit once per item; the roots change rarely. Additions and
+    removals are queued on a subscription the moment they are emitted, so a lookup after one is exact.
+    """
+
+    def __init__(self, library: Library) -> None:
+        library_id = library.id
+        self.changes = library.bus.subscribe(
+            maxsize=8,
+            event_filter=lambda e: (
+                isinstance(e, ev.LocationAdded | ev.LocationRemoved) and e.library_id == library_id
+            ),
+        )
+        self.roots: list[tuple[int, bytes]] | None = None
+        weakref.finalize(library, self.changes.close)
+
+    def changed(self) -> bool:
+        seen = False
+        while self.changes.get_nowait() is not None:
+            seen = True
+        return seen
 
 
-async def place_of(library: Library, path: str | bytes, locations: list[LocationInfo] | None = None) -> Place:
-    folder, name = real_path(path)
-    full = folder + b"/" + name if folder != b"/" else b"/" + name
-    for loc in locations if locations is not None else await all_locations(library):
-        rel = _within(folder, os.fsencode(loc.path))
-        if rel is not None:
-            return Place(full, folder, name, loc, rel)
-    return Place(full, folder, name, None)
+_ROOTS: weakref.WeakKeyDictionary[Library, _Roots] = weakref.WeakKeyDictionary()
+
+
+async def _location_roots(library: Library) -> list[tuple[int, bytes]]:
+    cache = _ROOTS.get(library)
+    if cache is None or cache.changes.closed:
+        cache = _ROOTS[library] = _Roots(library)
+    if cache.changed() or cache.roots is None:
+        async with library.db.read() as session:
+            conn = await session.connection()
+            rows: list[Any] = list((await conn.exec_driver_sql("SELECT id, path FROM locations")).all())
+        roots = [(int(r[0]), bytes(r[1])) for r in rows]
+        cache.roots = None if cache.changed() else roots  # changed while read: read again next time
+        return roots
+    return cache.roots
+
+
+async def places_of(library: Library, *paths: str | bytes) -> list[Place]:
+    """Where each path sits. Paths outside every location (the common case of a copy to an ephemeral
+    folder) cost one small query for the location roots, not a full read of the locations."""
+    roots = await _location_roots(library)
+    found: list[tuple[bytes, bytes, bytes, int | None, bytes]] = []
+    for path in paths:
+        folder, name = real_path(path)
+        full = folder + b"/" + name if folder != b"/" else b"/" + name
+        where = next(
+            ((loc_id, rel) for loc_id, root in roots if (rel := _within(folder, root)) is not None), None
+        )
+        found.append((full, folder, name, *where) if where else (full, folder, name, None, b""))
+    infos: dict[int, LocationInfo] = {}
+    if any(loc_id is not None for *_, loc_id, _ in found):
+        # Imported here: locations registers commands, and the command modules import file operations,
+        # which import this module.
+        from spacedrive.operations.locations import list_locations
+
+        infos = {loc.id: loc for loc in await list_locations(library)}
+    return [
+        Place(full, folder, name, infos.get(loc_id) if loc_id is not None else None, rel)
+        for full, folder, name, loc_id, rel in found
+    ]
+
+
+async def place_of(library: Library, path: str | bytes) -> Place:
+    return (await places_of(library, path))[0]
 
 
 def _terms(place: Place, keyed: bool, below: bool) -> tuple[str, tuple[Any, ...]]:

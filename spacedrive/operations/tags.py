@@ -24,9 +24,8 @@ from spacedrive.domain.entry import Entry
 from spacedrive.domain.tag import Tag
 from spacedrive.errors import InvalidArgument, SpacedriveError
 from spacedrive.infrastructure.fs.paths import join_name, split_name
-from spacedrive.operations.entry_paths import Place, key_clause, place_of
+from spacedrive.operations.entry_paths import Place, key_clause, places_of
 from spacedrive.operations.indexing.store import _raw
-from spacedrive.operations.locations import list_locations
 
 if TYPE_CHECKING:
     from spacedrive.operations.libraries import Library
@@ -189,8 +188,7 @@ async def _places(
         raise InvalidArgument("no paths given")
     raws = [os.path.abspath(os.fsencode(p)) for p in paths]
     stats = await asyncio.get_running_loop().run_in_executor(None, _lstat_all, raws)
-    locations = await list_locations(library)
-    return [(await place_of(library, raw, locations), st) for raw, st in zip(raws, stats, strict=True)]
+    return list(zip(await places_of(library, *raws), stats, strict=True))
 
 
 async def _entry_at(d: Any, place: Place) -> tuple[int, int | None] | None:

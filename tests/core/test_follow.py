@@ -390,3 +390,17 @@ async def test_a_move_during_a_scan_leaves_the_tags_for_the_scan_to_adopt(
     back = await listing(core, tree / "b")
     assert back[b"tagged.txt"].uuid == uuid_before and back[b"tagged.txt"].tags == ("Keep",)
     assert await query(library, "SELECT count(*) FROM entries WHERE location_id IS NULL") == [(0,)]
+
+
+async def test_a_folder_added_as_a_location_is_followed_from_then_on(core: Core, tmp_path: Path) -> None:
+    library = core.current_library()
+    folder, outside = tmp_path / "folder", tmp_path / "outside"
+    write_tree(outside, {"a.txt": "a", "b.txt": "b"})
+    folder.mkdir()
+    shutil.copy2(outside / "a.txt", folder / "a.txt")
+    await file_copied(library, os.fsencode(outside / "a.txt"), os.fsencode(folder / "a.txt"), None)
+    info, _ = await index(library, folder)
+    await library.stop_watching(info.id)
+    shutil.copy2(outside / "b.txt", folder / "b.txt")
+    await file_copied(library, os.fsencode(outside / "b.txt"), os.fsencode(folder / "b.txt"), None)
+    assert await db_view(library, info.id) == disk_view(folder)

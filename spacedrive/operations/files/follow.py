@@ -31,10 +31,10 @@ from spacedrive.domain.location import IndexMode
 from spacedrive.infrastructure.fs.paths import split_name
 from spacedrive.operations.entry_paths import (
     Place,
-    all_locations,
     below_clause,
     key_clause,
     place_of,
+    places_of,
     subtree_clause,
 )
 from spacedrive.operations.files import follow_rows
@@ -70,11 +70,9 @@ class _Totals:
 
 async def file_copied(library: Library, src: bytes, dst: bytes, cas_id: str | None) -> None:
     """A file or folder tree now exists at ``dst``, copied from ``src``."""
-    locations = await all_locations(library)
-    target = await place_of(library, dst, locations)
+    source, target = await places_of(library, src, dst)
     if not await _accepts(library, target):
         return  # outside the index a copy needs no record: it carries no tags
-    source = await place_of(library, src, locations)
     await _write(library, target, True, source=source, cas_id=cas_id, copied=True)
 
 
@@ -87,9 +85,7 @@ async def folder_created(library: Library, path: bytes) -> None:
 
 async def file_moved(library: Library, src: bytes, dst: bytes) -> None:
     """What was at ``src`` is now at ``dst``: its entries follow it, UUIDs, tags and notes included."""
-    locations = await all_locations(library)
-    source = await place_of(library, src, locations)
-    target = await place_of(library, dst, locations)
+    source, target = await places_of(library, src, dst)
     if source.path == target.path:
         return
     await _write(library, target, await _accepts(library, target), source=source, move=True)
