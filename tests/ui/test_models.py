@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
+from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QPixmap
 
 from spacedrive.domain import events as ev
 from spacedrive.domain.device import Device
@@ -18,6 +20,7 @@ from spacedrive.domain.location import IndexMode, LocationInfo
 from spacedrive.domain.volume import Volume
 from ui.models import folder
 from ui.models.folder import ENTRY_ROLE, INDEXED_ROLE, IS_DIR_ROLE, FolderModel
+from ui.models.folder import Column as FolderColumn
 from ui.models.jobs import JOB_ID_ROLE, STATUS_ROLE, Column, JobListModel
 from ui.models.sidebar import (
     ADD_ROLE,
@@ -276,9 +279,14 @@ def test_job_model_shows_a_jobs_title(jobs: JobListModel) -> None:
 # ---- folder ----------------------------------------------------------------------------------------------
 
 
-def entry(name: str | bytes, kind: str = "file", *, size: int | None = 1, indexed: bool = False) -> Entry:
+def entry(
+    name: str | bytes, kind: str = "file", *, size: int | None = 1, indexed: bool = False, **fields: Any
+) -> Entry:
     raw = name if isinstance(name, bytes) else name.encode()
-    return Entry(raw, b"/data", kind, size, 1_700_000_000.0, 1_700_000_000.0, False, indexed)
+    fields.setdefault("modified", 1_700_000_000.0)
+    fields.setdefault("created", 1_700_000_000.0)
+    fields.setdefault("hidden", raw.startswith(b"."))
+    return Entry(raw, b"/data", kind, size, indexed=indexed, **fields)
 
 
 def names(model: FolderModel) -> list[str]:
@@ -344,3 +352,160 @@ def test_names_that_are_not_utf8_are_shown_not_crashed_on() -> None:
     model.append([entry(b"caf\xe9.txt")])
     assert model.index(0, 0).data() == "caf\ufffd.txt"
     assert model.row_of(b"caf\xe9.txt") == 0
+
+
+def column_texts(model: FolderModel, column: FolderColumn) -> list[str]:
+    return [model.index(row, column).data() for row in range(model.rowCount())]
+
+
+@pytest.fixture
+def listing() -> list[Entry]:
+    """A folder's entries: folders, files of several kinds and sizes, a dot-file."""
+    return [
+        entry("photo 10.jpg", size=300, content_kind="image", modified=1_700_000_300.0),
+        entry("photo 2.jpg", size=300, content_kind="image", modified=1_700_000_100.0),
+        entry("notes.txt", size=20, content_kind="text", modified=1_700_000_200.0, tags=("work",)),
+        entry("clip.mp4", size=5_000_000, content_kind="video", cas_id="abc123"),
+        entry(".profile", size=10),
+        entry("Albums", "directory", size=2_500_000, file_count=3, indexed=True),
+        entry("code", "directory", size=None),
+    ]
+
+
+def test_columns_show_what_a_details_view_needs(qtmodeltester, listing: list[Entry]) -> None:
+    model = FolderModel()
+    model.append(listing)
+    qtmodeltester.check(model)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in FolderColumn]
+    assert headers == ["Name", "Size", "Kind", "Modified", "Created", "Tags", "Content ID"]
+    assert names(model) == ["Albums", "code", "clip.mp4", "notes.txt", "photo 2.jpg", "photo 10.jpg"]
+    assert column_texts(model, FolderColumn.SIZE) == [
+        "2.5 MB, 3 files",
+        "",
+        "5.0 MB",
+        "20 bytes",
+        "300 bytes",
+        "300 bytes",
+    ]
+    assert column_texts(model, FolderColumn.KIND) == ["Folder", "Folder", "Video", "Text", "Image", "Image"]
+    assert column_texts(model, FolderColumn.TAGS)[3] == "work"
+    assert column_texts(model, FolderColumn.CONTENT_ID)[2] == "abc123"
+    assert column_texts(model, FolderColumn.MODIFIED)[3]  # a localized date
+    size = model.index(0, FolderColumn.SIZE)
+    assert size.data(Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
+    assert size.data(Qt.ItemDataRole.DecorationRole) is None  # icons only in the name column
+
+
+def test_sorting_by_a_column_keeps_folders_first_and_breaks_ties_by_name(
+    qtmodeltester, listing: list[Entry]
+) -> None:
+    model = FolderModel()
+    qtmodeltester.check(model)
+    model.append(listing)
+    model.finish()
+    current = QPersistentModelIndex(model.index(3, 0))  # notes.txt
+    model.sort(FolderColumn.SIZE, Qt.SortOrder.DescendingOrder)
+    assert names(model) == ["Albums", "code", "clip.mp4", "photo 2.jpg", "photo 10.jpg", "notes.txt"]
+    assert current.row() == 5 and current.data() == "notes.txt"  # the selection follows its entry
+    model.sort(FolderColumn.SIZE)
+    assert names(model) == ["code", "Albums", "notes.txt", "photo 2.jpg", "photo 10.jpg", "clip.mp4"]
+    model.sort(FolderColumn.MODIFIED)
+    assert names(model)[2:] == ["clip.mp4", "photo 2.jpg", "notes.txt", "photo 10.jpg"]
+    model.sort(FolderColumn.KIND)
+    assert names(model)[2:] == ["photo 2.jpg", "photo 10.jpg", "notes.txt", "clip.mp4"]
+    model.sort(FolderColumn.NAME, Qt.SortOrder.DescendingOrder)
+    assert names(model) == ["code", "Albums", "photo 10.jpg", "photo 2.jpg", "notes.txt", "clip.mp4"]
+    assert (model.sort_column(), model.sort_order()) == (FolderColumn.NAME, Qt.SortOrder.DescendingOrder)
+    model.append([entry("b.txt"), entry("Docs", "directory")])  # a listing still streaming in
+    model.finish()
+    assert names(model) == [
+        "Docs",
+        "code",
+        "Albums",
+        "photo 10.jpg",
+        "photo 2.jpg",
+        "notes.txt",
+        "clip.mp4",
+        "b.txt",
+    ]
+
+
+def test_filter_and_hidden_files_narrow_the_rows_keeping_the_selection(
+    qtmodeltester, listing: list[Entry]
+) -> None:
+    model = FolderModel()
+    qtmodeltester.check(model)
+    model.append(listing)
+    model.finish()
+    assert ".profile" not in names(model) and model.total_count() == 7  # dot-files hidden by default
+    selected = QPersistentModelIndex(model.index(5, 0))  # photo 10.jpg
+    model.set_filter_text("PHOTO")
+    assert names(model) == ["photo 2.jpg", "photo 10.jpg"]
+    assert selected.row() == 1
+    model.set_filter_text("o")
+    assert names(model) == ["code", "notes.txt", "photo 2.jpg", "photo 10.jpg"]
+    model.set_show_hidden(True)
+    assert names(model)[1] == ".profile"
+    model.set_filter_text("")
+    assert model.rowCount() == 7 and selected.data() == "photo 10.jpg"
+    model.set_media_only(True)  # the media view
+    assert names(model) == ["clip.mp4", "photo 2.jpg", "photo 10.jpg"]
+    model.set_filter_text("notes")
+    assert model.rowCount() == 0 and not selected.isValid()
+    model.append([entry("notes.png", content_kind="image")])  # rows still arriving pass the same filters
+    assert names(model) == ["notes.png"]
+
+
+def test_typing_a_name_finds_it_from_any_column(listing: list[Entry]) -> None:
+    model = FolderModel()
+    model.append(listing)
+    model.finish()
+    flags = Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap
+    found = model.match(model.index(4, FolderColumn.SIZE), Qt.ItemDataRole.DisplayRole, "NO", 1, flags)
+    assert [index.data() for index in found] == ["notes.txt"]  # wrapped around to the start
+    assert model.match(model.index(0, 0), Qt.ItemDataRole.DisplayRole, "zzz", 1, flags) == []
+
+
+class FakeThumbnails(QObject):
+    """The thumbnail loader's interface: pictures for the paths it has, requests remembered."""
+
+    thumbnail_ready = Signal(bytes)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pictures: dict[bytes, QPixmap] = {}
+        self.requests: list[tuple[bytes, int]] = []
+
+    def request(self, entry: Entry, size: int) -> QPixmap | None:
+        self.requests.append((entry.path, size))
+        return self.pictures.get(entry.path)
+
+    def deliver(self, path: bytes) -> None:
+        picture = QPixmap(64, 64)
+        picture.fill(QColor("red"))
+        self.pictures[path] = picture
+        self.thumbnail_ready.emit(path)
+
+
+def test_thumbnails_decorate_images_and_videos_when_ready(qtmodeltester, listing: list[Entry]) -> None:
+    model = FolderModel()
+    model.append(listing)
+    model.finish()
+    qtmodeltester.check(model)
+    loader = FakeThumbnails()
+    model.set_thumbnail_loader(loader)
+    kind_icon = model.index(4, 0).data(Qt.ItemDataRole.DecorationRole)  # photo 2.jpg
+    assert loader.requests == []  # no thumbnail size yet: the lists show kind icons
+    model.set_thumbnail_size(128)
+    assert model.index(4, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey() == kind_icon.cacheKey()
+    assert model.index(3, 0).data(Qt.ItemDataRole.DecorationRole) is not None  # notes.txt: never asked for
+    assert loader.requests == [(b"/data/photo 2.jpg", 128)]
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, _roles: changed.append((first.row(), last.row())))
+    loader.deliver(b"/data/photo 2.jpg")
+    loader.deliver(b"/elsewhere/photo 2.jpg")  # another folder's file of the same name
+    assert changed == [(4, 4)]
+    icon = model.index(4, 0).data(Qt.ItemDataRole.DecorationRole)
+    assert icon.pixmap(64).toImage().pixelColor(10, 10) == QColor("red")
+    model.set_thumbnail_loader(None)
+    assert model.index(4, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey() == kind_icon.cacheKey()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileIconProvider
 
 from spacedrive.domain.entry import Entry
 from ui.formatting import data_size, date_time, files_text
-from ui.models.folder_rows import MEDIA_KINDS, Column, Row, kind_text, make_row, sort_key, tooltip
+from ui.models.folder_rows import MEDIA_KINDS, Column, Row, kind_text, make_row, reverses, sort_key, tooltip
 
 __all__ = [
     "ENTRY_ROLE",
@@ -268,7 +268,7 @@ class FolderModel(QAbstractTableModel):
     def _select(self, rows: list[Row]) -> list[Row]:
         """The rows of ``rows`` (in ascending order) that pass the filters, in the order shown."""
         needle, hidden, media = self._filter, self._show_hidden, self._media_only
-        if self._descending:
+        if reverses(self._sort_column, self._descending):
             rows = rows[::-1]
         if media:
             rows = [r for r in rows if r.media]
@@ -295,7 +295,7 @@ class FolderModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _before(self, a: Row, b: Row) -> bool:
-        return a.sk > b.sk if self._descending else a.sk < b.sk
+        return a.sk > b.sk if reverses(self._sort_column, self._descending) else a.sk < b.sk
 
     def _find(self, row: Row) -> int:
         """The shown position of ``row`` (binary search on its key; rows are in order), or -1."""

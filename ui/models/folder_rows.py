@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -81,18 +83,34 @@ def make_row(entry: Entry, key: Callable[[Row], Any]) -> Row:
 
 
 def sort_key(column: int, descending: bool) -> Callable[[Row], Any]:
-    """The key sorting rows by ``column``, to be sorted with ``reverse=descending``: folders come first
-    either way, and names (natural, then exact) break ties."""
+    """The key sorting rows by ``column``: folders first, names (natural, then exact) breaking ties.
+
+    Names descending are read backwards (``reverses``); other columns descending have their values
+    negated instead, so that ties still list names ascending.
+    """
     if column == Column.NAME:
         if descending:
             return lambda r: ("1" if r.is_dir else "0") + r.nk
         return lambda r: ("0" if r.is_dir else "1") + r.nk
     value = _VALUES[column]
     if descending:
-        return lambda r: (r.is_dir, value(r.entry), r.nk)
+        negated = _invert if column in _TEXT_COLUMNS else operator.neg
+        return lambda r: (not r.is_dir, negated(value(r.entry)), r.nk)
     return lambda r: (not r.is_dir, value(r.entry), r.nk)
 
 
+def reverses(column: int, descending: bool) -> bool:
+    """Whether rows in ``sort_key`` order are shown backwards."""
+    return descending and column == Column.NAME
+
+
+@functools.lru_cache(maxsize=4096)
+def _invert(text: str) -> str:
+    """A string that sorts before another exactly when ``text`` sorts after it."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text) + "\U0010ffff"
+
+
+_TEXT_COLUMNS = frozenset({Column.KIND, Column.TAGS, Column.CONTENT_ID})
 _VALUES: dict[int, Callable[[Entry], Any]] = {
     Column.SIZE: lambda e: -1 if e.size is None else e.size,
     Column.KIND: lambda e: kind_text(e).casefold(),
