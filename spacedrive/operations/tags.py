@@ -22,10 +22,11 @@ from uuid import UUID
 from spacedrive.domain import events as ev
 from spacedrive.domain.entry import Entry
 from spacedrive.domain.tag import Tag
-from spacedrive.errors import InvalidArgument, SpacedriveError
+from spacedrive.errors import InvalidArgument
 from spacedrive.infrastructure.fs.paths import join_name, split_name
 from spacedrive.operations.entry_paths import Place, key_clause, places_of
 from spacedrive.operations.indexing.store import _raw
+from spacedrive.operations.tag_errors import PathNotFound, TagExists, TagNotFound
 
 if TYPE_CHECKING:
     from spacedrive.operations.libraries import Library
@@ -43,20 +44,6 @@ __all__ = [
     "remove_tag",
     "update_tag",
 ]
-
-
-class TagNotFound(SpacedriveError):
-    code = "tag_not_found"
-
-
-class TagExists(SpacedriveError):
-    """Another tag has that name (names are compared without regard to case)."""
-
-    code = "tag_exists"
-
-
-class PathNotFound(SpacedriveError):
-    code = "path_not_found"
 
 
 _COLOR = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")

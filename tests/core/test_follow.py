@@ -14,6 +14,7 @@ from spacedrive import Core
 from spacedrive.domain import events as ev
 from spacedrive.operations.files import follow
 from spacedrive.operations.files.follow import file_copied, file_moved, file_removed, folder_created
+from spacedrive.operations.indexing import content
 from spacedrive.operations.libraries import Library
 from spacedrive.operations.locations import get_location, rescan_location
 from spacedrive.operations.tags import add_tag, create_tag
@@ -46,6 +47,10 @@ async def rescan_changes(library: Library, location_id: int) -> dict[str, int]:
 NOTHING = {"inserted": 0, "updated": 0, "moved": 0, "deleted": 0}
 
 
+async def no_hashing(*_args: Any) -> int:
+    raise AssertionError("a file copied from an indexed source was hashed again")
+
+
 async def totals(library: Library, location_id: int) -> tuple[int, int]:
     loc = await get_location(library, location_id)
     return loc.total_file_count, loc.total_byte_size
@@ -70,11 +75,6 @@ async def test_a_copy_from_an_indexed_folder_is_indexed_at_once_with_its_content
     await library.stop_watching(info.id)  # only follow writes to the index here
     before_cas = await cas_ids(library, info.id)
     # Content ids are carried over, not recomputed: hashing now would be a failure.
-    from spacedrive.operations.indexing import content
-
-    async def no_hashing(*_args: Any) -> int:
-        raise AssertionError("a copied file from an indexed source was hashed again")
-
     original = content.ContentIdentifier.identify
     content.ContentIdentifier.identify = no_hashing  # type: ignore[method-assign,assignment]
     try:
@@ -299,7 +299,7 @@ async def test_removed_files_leave_the_index_and_their_folders_shrink(core: Core
     assert await rescan_changes(library, info.id) == NOTHING
 
 
-async def test_names_that_are_not_utf8(core: Core, tmp_path: Path) -> None:
+async def test_names_that_are_not_utf8(core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     library = core.current_library()
     root = os.fsencode(tmp_path)
     tree, tmp = root + b"/tree", root + b"/tmp\xff"
@@ -312,7 +312,9 @@ async def test_names_that_are_not_utf8(core: Core, tmp_path: Path) -> None:
     await library.stop_watching(info.id)
     uuid_before = (await uuids(library, info.id))[(b"caf\xe9", b"men\xfc", b"txt")]
     shutil.copytree(tree + b"/caf\xe9", tree + b"/copy \xe9")
+    monkeypatch.setattr(content.ContentIdentifier, "identify", no_hashing)  # carried over, byte for byte
     await file_copied(library, tree + b"/caf\xe9", tree + b"/copy \xe9", None)
+    monkeypatch.undo()
     assert (await cas_ids(library, info.id))[(b"copy \xe9", b"men\xfc", b"txt")] == expected_cas_id(b"menu")
     os.rename(tree + b"/caf\xe9", tmp + b"/\xe9")
     await file_moved(library, tree + b"/caf\xe9", tmp + b"/\xe9")

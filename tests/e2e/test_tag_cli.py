@@ -75,3 +75,14 @@ def test_tags_from_the_command_line(cli: Cli, tmp_path: Path) -> None:
     assert by_name(cli.json("ls", str(tree / "docs")))[b"a.txt"]["tags"] == []
     assert "Deleted tag Later" in cli.run("tag", "delete", "Later").stdout  # carried by nothing: no question
     assert cli.json("tag", "list") == []
+
+    # The same through a running daemon: its watcher is live, and error codes cross the socket.
+    cli.run("start")
+    try:
+        cli.run("tag", "create", "Daemon")
+        cli.run("tag", "add", str(usb / "photo.jpg"), "Daemon")
+        assert by_name(cli.json("ls", str(usb)))[b"photo.jpg"]["tags"] == ["Daemon"]
+        wrong = cli.run("--json", "tag", "add", str(usb / "photo.jpg"), "Nope", check=False)
+        assert json.loads(wrong.stdout)["error"]["code"] == "tag_not_found"
+    finally:
+        cli.run("stop")

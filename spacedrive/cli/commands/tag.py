@@ -10,6 +10,7 @@ from typing import Any
 from spacedrive.cli.output import Output, console, human_size, table
 from spacedrive.errors import InvalidArgument
 from spacedrive.infrastructure.ipc.client import Client
+from spacedrive.operations import tag_errors  # noqa: F401  (their codes cross the control socket)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
