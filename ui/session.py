@@ -140,6 +140,7 @@ class GuiSession:
         # Then end what the window still had running against the core (a refresh, a listing).
         if self.window is not None:
             await self.window.tasks.cancel_all()
+            await self.window.release()
         if self.server is not None:
             await self.server.stop()
             self.server = None

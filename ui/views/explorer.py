@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QSplitter, QTabWidget, QVBox
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.domain.location import LocationInfo
-from ui.models.folder import ENTRY_ROLE
+from ui.models.folder import ENTRY_ROLE, ThumbnailSource
 from ui.navigation import display_name
 from ui.tasks import TaskSet
 from ui.views.explorer_pane import ExplorerPane
@@ -89,11 +89,17 @@ class Explorer(QWidget):
     add_favourite_requested = Signal(object)
 
     def __init__(
-        self, core: Core, tasks: TaskSet, settings: QSettings, parent: QWidget | None = None
+        self,
+        core: Core,
+        tasks: TaskSet,
+        settings: QSettings,
+        thumbnails: ThumbnailSource | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Explorer"))
         self._core = core
+        self._thumbnails = thumbnails
         self._tasks = tasks
         self._settings = settings
         self._locations: list[LocationInfo] = []
@@ -176,6 +182,7 @@ class Explorer(QWidget):
         pane = ExplorerPane(self._core, self._tasks)
         content = pane.content
         content.set_locations(self._locations)
+        content.set_thumbnail_loader(self._thumbnails)
         content.restore_view_state(self._settings)
         pane.folder_opened.connect(lambda path, p=pane: self._pane_folder_opened(p, path))
         pane.open_in_new_tab_requested.connect(lambda path, p=pane: self.new_tab(path, self._side_of(p)))

@@ -10,6 +10,7 @@ import shiboken6
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -27,10 +28,12 @@ from spacedrive.operations.libraries import Library
 from spacedrive.operations.locations import list_locations
 from ui.bridge import CoreBridge
 from ui.dialogs.prompts import message_box, show_error
+from ui.dialogs.quick_look import QuickLook
 from ui.icons import app_icon
 from ui.models.jobs import JobListModel
 from ui.models.sidebar import SidebarModel
 from ui.tasks import TaskSet
+from ui.thumbnails import ThumbnailLoader
 from ui.views.content import ContentView
 from ui.views.explorer import Explorer
 from ui.views.explorer_actions import ExplorerActions
@@ -39,6 +42,7 @@ from ui.views.launcher import Launcher
 from ui.views.library_actions import LibraryActions
 from ui.views.location_actions import LocationActions
 from ui.views.places import Places
+from ui.widgets.inspector import Inspector
 from ui.widgets.job_status import JobStatusWidget
 from ui.widgets.jobs_panel import JobsPanel
 from ui.widgets.library_switcher import LibrarySwitcher
@@ -50,6 +54,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SIZE = QSize(1200, 760)
 SIDEBAR_WIDTH = 220
 JOBS_PANEL_HEIGHT = 200
+INSPECTOR_WIDTH = 280
 
 
 class MainWindow(QMainWindow):
@@ -82,7 +87,9 @@ class MainWindow(QMainWindow):
 
         self.sidebar = Sidebar(self.sidebar_model)
         self.places = Places(settings, self.sidebar_model, self)
-        self.explorer = Explorer(core, self.tasks, settings)
+        #: Thumbnails for every pane, the inspector and Quick Look (one worker pool, one memory cache).
+        self.thumbnails = ThumbnailLoader(core, self)
+        self.explorer = Explorer(core, self.tasks, settings, self.thumbnails)
         self.explorer_actions = ExplorerActions(self.explorer, self, self.tasks)
         self.launcher = Launcher(self, self.tasks)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -102,6 +109,14 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.jobs_panel], [JOBS_PANEL_HEIGHT], Qt.Orientation.Vertical)
         self.jobs_panel.hide()
         self.job_status = JobStatusWidget(self.jobs_model)
+        self.inspector = Inspector(core, self.thumbnails)
+        self.inspector_dock = QDockWidget(self.tr("Inspector"), self)
+        self.inspector_dock.setObjectName("inspector_dock")
+        self.inspector_dock.setAccessibleName(self.tr("Inspector panel"))
+        self.inspector_dock.setWidget(self.inspector)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.resizeDocks([self.inspector_dock], [INSPECTOR_WIDTH], Qt.Orientation.Horizontal)
+        self.quick_look = QuickLook(core, self, self.thumbnails)
 
         self._build_toolbar()
         self._build_status_bar()
@@ -240,6 +255,18 @@ class MainWindow(QMainWindow):
         jobs_action.setToolTip(self.tr("Show or hide the jobs panel"))
         jobs_action.setShortcut(QKeySequence(self.tr("Ctrl+J")))
         view_menu.addAction(jobs_action)
+        inspector_action = self.inspector_dock.toggleViewAction()
+        inspector_action.setText(self.tr("Show &Inspector"))
+        inspector_action.setToolTip(self.tr("Show or hide the inspector"))
+        inspector_action.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        view_menu.addAction(inspector_action)
+        view_menu.addSeparator()
+        quick_look = view_menu.addAction(self.tr("&Quick Look"))
+        quick_look.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        # Only while the explorer has focus: Space still types in the path bar and the filter box.
+        self.explorer.addAction(quick_look)
+        quick_look.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        quick_look.triggered.connect(self._quick_look)
 
         help_menu = bar.addMenu(self.tr("&Help"))
         about = help_menu.addAction(self.tr("&About Spacedrive"))
@@ -268,6 +295,7 @@ class MainWindow(QMainWindow):
         self.sidebar.clear_recent_requested.connect(places.clear_recent)
         self.explorer.folder_opened.connect(self._folder_opened)
         self.explorer.active_pane_changed.connect(self._active_pane_changed)
+        self.explorer.selection_changed.connect(self.inspector.set_entries)
         self.explorer.view_mode_changed.connect(lambda mode: self.view_selector.set_view_mode(ViewMode(mode)))
         self.explorer.open_file_requested.connect(self.launcher.open_file)
         self.explorer.open_with_requested.connect(self.launcher.open_with)
@@ -351,13 +379,30 @@ class MainWindow(QMainWindow):
         self.explorer.set_view_mode(ViewMode(mode))
 
     def _active_pane_changed(self, pane: ExplorerPane) -> None:
-        """The toolbar and the sidebar follow the pane now active."""
+        """The toolbar, the sidebar and the inspector follow the pane now active."""
         self.view_selector.set_view_mode(pane.content.view_mode())
         self._select_shown_folder()
+        self._inspect_folder()
+
+    def _inspect_folder(self) -> None:
+        if self.content.path is not None:
+            self.inspector.set_folder(os.fsencode(self.content.path))
+
+    def _quick_look(self) -> None:
+        entries = self.content.selected_entries()
+        if entries:
+            self.quick_look.show_entries(entries)
+
+    async def release(self) -> None:
+        """Stop background work the window started on the core (before the core stops)."""
+        self.inspector.cancel()
+        self.quick_look.close()
+        await self.thumbnails.close()
 
     def _folder_opened(self, path: str) -> None:
         self.places.note_opened(path)
         self._select_shown_folder()
+        self._inspect_folder()
 
     def _refresh_locations(self) -> None:
         self.tasks.spawn(self.refresh_locations())
