@@ -226,10 +226,15 @@ def test_strategy_choice_and_clone_fallback(tmp_path: Path, monkeypatch: pytest.
         calls.append(request)
         raise OSError(errno.EOPNOTSUPP, "Operation not supported")
 
+    monkeypatch.setattr(strategies, "_NO_CLONE", set())
     monkeypatch.setattr(strategies.fcntl, "ioctl", refusing_ioctl)
     copy_file(os.fsencode(tmp_path / "s"), os.fsencode(tmp_path / "d"), Control(), clone=True, verify=False)
     assert calls == [strategies.FICLONE]  # tried, refused, fell back silently
     assert (tmp_path / "d").read_bytes() == (tmp_path / "s").read_bytes()
+    copy_file(os.fsencode(tmp_path / "s"), os.fsencode(tmp_path / "d2"), Control(), clone=True, verify=False)
+    assert calls == [strategies.FICLONE]  # that file system is not asked again for the next file
+
+    monkeypatch.setattr(strategies, "_NO_CLONE", set())
 
     cloned: list[tuple[int, int]] = []
 

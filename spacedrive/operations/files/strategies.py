@@ -68,12 +68,19 @@ class Control:
             raise Interrupted()
 
 
-def try_clone(src_fd: int, dst_fd: int) -> bool:
+#: Devices whose file system refused a clone: not asked again for every file of a tree.
+_NO_CLONE: set[int] = set()
+
+
+def try_clone(src_fd: int, dst_fd: int, device: int = -1) -> bool:
     """Reflink ``src_fd`` into ``dst_fd``; False when this file system (or this pair) cannot."""
+    if device in _NO_CLONE:
+        return False
     try:
         fcntl.ioctl(dst_fd, FICLONE, src_fd)
     except OSError as e:
         if e.errno in _NOT_SUPPORTED:
+            _NO_CLONE.add(device)
             return False
         raise
     return True
@@ -146,7 +153,7 @@ def copy_file(
                 hasher = blake3()
                 copied = stream_copy(src_fd, dst_fd, control, hasher)
                 source_hash = hasher.hexdigest()
-            elif clone and try_clone(src_fd, dst_fd):
+            elif clone and try_clone(src_fd, dst_fd, st.st_dev):
                 copied = st.st_size
                 control.add(copied)
             else:

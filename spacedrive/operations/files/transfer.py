@@ -207,11 +207,10 @@ def copy_tree(src: bytes, dst: bytes, control: Control, *, clone: bool, verify: 
     first (creating children changes a folder's mtime, and a read-only folder could not be filled).
     """
     root_st = os.lstat(src)
-    _make_writable_dir(dst)
     folders: list[tuple[os.stat_result, bytes]] = [(root_st, dst)]
-    stack = [(src, dst)]
+    stack = [(src, dst, _make_writable_dir(dst))]
     while stack:
-        src_dir, dst_dir = stack.pop()
+        src_dir, dst_dir, fresh = stack.pop()
         with os.scandir(src_dir) as it:
             entries = list(it)
         for entry in entries:
@@ -221,27 +220,33 @@ def copy_tree(src: bytes, dst: bytes, control: Control, *, clone: bool, verify: 
             except FileNotFoundError:
                 raise SourceVanished(f"{display(entry.path)} disappeared while it was being copied") from None
             if stat.S_ISDIR(st.st_mode):
-                _make_writable_dir(target)
                 folders.append((st, target))
-                stack.append((entry.path, target))
+                stack.append((entry.path, target, _make_writable_dir(target)))
                 continue
-            if stat.S_ISREG(st.st_mode) and _finished(target, st):
+            if not fresh and stat.S_ISREG(st.st_mode) and _finished(target, st):
                 control.files += 1
                 control.add(st.st_size)
                 continue
-            copy_leaf(entry.path, target, st, control, clone=clone, verify=verify, sync=False, truncate=True)
+            copy_leaf(
+                entry.path, target, st, control, clone=clone, verify=verify, sync=False, truncate=not fresh
+            )
     for st, path in reversed(folders):
         copy_metadata(st, path)
 
 
-def _make_writable_dir(path: bytes) -> None:
-    """A folder we can fill: new, or left by an interrupted run (which may have made it read-only)."""
-    if os.path.lexists(path) and not os.path.isdir(path):
-        os.unlink(path)
+def _make_writable_dir(path: bytes) -> bool:
+    """A folder we can fill: new (True), or left by an interrupted run, which may have made it
+    read-only and whose files are checked one by one (False)."""
     try:
         os.mkdir(path, 0o700)
+        return True
     except FileExistsError:
+        if not os.path.isdir(path) or os.path.islink(path):
+            os.unlink(path)
+            os.mkdir(path, 0o700)
+            return True
         os.chmod(path, 0o700)
+        return False
 
 
 def _finished(target: bytes, st: os.stat_result) -> bool:
