@@ -31,14 +31,12 @@ from spacedrive.domain.location import IndexMode
 from spacedrive.infrastructure.fs.paths import split_name
 from spacedrive.operations.entry_paths import (
     Place,
-    below_clause,
     key_clause,
     place_of,
     places_of,
     subtree_clause,
 )
-from spacedrive.operations.files import follow_rows
-from spacedrive.operations.indexing import content
+from spacedrive.operations.files import follow_content, follow_rows
 from spacedrive.operations.indexing.store import _raw
 from spacedrive.operations.indexing.walker import KIND_DIR, KIND_FILE, ROW_COLUMNS, Row
 
@@ -105,7 +103,7 @@ async def file_removed(library: Library, path: bytes) -> None:
         if place.location is not None:
             await _adjust(d, place, -before.files, -before.size, -int(before.exists))
             await _refresh_folder(d, place, folder_stat)
-        await _forget(d, identities, metadata)
+        await follow_content.release(d, identities, metadata)
     if place.location is not None and deleted:
         _changed(library, place, deleted=deleted)
         library.bus.emit(ev.LocationUpdated(library_id=library.id, id=place.location.id))
@@ -170,14 +168,14 @@ async def _write(
             )  # fmt: skip
             await _refresh_folder(d, target, target_stat)
             if copied and source is not None and source.location is not None:
-                await _carry_content(d, source, target, token)
+                await follow_content.carry_content(d, source, target, token)
             if disk.cas_id and disk.sniffed is not None:
-                await _link_cas_id(d, target, disk.cas_id, disk.sniffed, rows[0][4])
+                await follow_content.link_cas_id(d, target, disk.cas_id, disk.sniffed, rows[0][4])
             linked = (await _references(d, target))[0]
             identities |= linked
             # Files still without a content id: a tree, or a file whose indexed source had none.
             unidentified = len(rows) > 1 or (rows[0][3] == KIND_FILE and rows[0][4] > 0 and not linked)
-        await _forget(d, identities, metadata)
+        await follow_content.release(d, identities, metadata)
     if moving_from is not None and moving_from.location is not None and (moved or src_before.exists):
         _changed(library, moving_from, deleted=0 if into_index else 1, moved=1 if into_index else 0)
         library.bus.emit(ev.LocationUpdated(library_id=library.id, id=moving_from.location.id))
@@ -187,7 +185,7 @@ async def _write(
         if (
             target.location.mode is not IndexMode.SHALLOW
             and unidentified
-            and await _identify(library, target)
+            and await follow_content.identify(library, target)
         ):
             _changed(library, target, modified=1)
 
@@ -349,103 +347,6 @@ async def _refresh_folder(d: Any, place: Place, folder_stat: tuple[int, int, int
         "WHERE location_id = ? AND relative_path = ? AND name = ? AND extension = X'' AND kind = 1",
         (*folder_stat, place.location.id, parent, name),
     )
-
-
-async def _carry_content(d: Any, source: Place, target: Place, token: int) -> None:
-    """Copied files take the content id of the entry they were copied from, when that entry still
-    describes the same bytes (same size; the copy kept the modification time)."""
-    assert source.location is not None and target.location is not None
-    same_file = (
-        "s.kind = 0 AND s.content_id IS NOT NULL AND s.size = entries.size "
-        "AND abs(s.modified_at - entries.modified_at) < 1000"  # µs: a copy may set times as floats
-    )
-    key_names = " OR ".join("(s.name = ? AND s.extension = ?)" for _ in source.names())
-    key_args = tuple(part for pair in source.names() for part in pair)
-    where, args = key_clause(target)
-    await d.execute(
-        f"""UPDATE entries SET content_id = (SELECT s.content_id FROM entries s WHERE s.location_id = ?
-            AND s.relative_path = ? AND ({key_names}) AND {same_file})
-        WHERE {where} AND kind = 0 AND content_id IS NULL AND indexed_at = ?""",
-        (source.location.id, source.key_folder, *key_args, *args, token),
-    )
-    below, below_args = below_clause(target)
-    await d.execute(
-        f"""UPDATE entries SET content_id = (SELECT s.content_id FROM entries s WHERE s.location_id = ?
-            AND s.relative_path = CAST(? || substr(entries.relative_path, ?) AS BLOB)
-            AND s.name = entries.name AND s.extension = entries.extension AND {same_file})
-        WHERE {below} AND kind = 0 AND content_id IS NULL AND indexed_at = ?""",
-        (source.location.id, source.child_folder, len(target.child_folder) + 1, *below_args, token),
-    )
-
-
-async def _link_cas_id(
-    d: Any, target: Place, cas_id: str, sniffed: tuple[str, str | None], size: int
-) -> None:
-    """The copy computed the file's cas_id: link it, adding its content identity if the library lacks it."""
-    kind, mime = sniffed
-    kind_id = await _lookup(d, "content_kinds", "name", kind)
-    mime_id = await _lookup(d, "mime_types", "mime", mime) if mime else None
-    await d.execute(
-        "INSERT OR IGNORE INTO content_identities (uuid, cas_id, kind_id, mime_type_id, size, entry_count, "
-        "first_seen_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
-        (os.urandom(16), cas_id, kind_id, mime_id, size, int(time.time())),
-    )
-    where, args = key_clause(target)
-    await d.execute(
-        "UPDATE entries SET content_id = (SELECT id FROM content_identities WHERE cas_id = ?) "
-        f"WHERE {where} AND kind = 0 AND content_id IS NULL",
-        (cas_id, *args),
-    )
-
-
-async def _lookup(d: Any, table: str, column: str, value: str) -> int:
-    await d.execute(f"INSERT OR IGNORE INTO {table} ({column}) VALUES (?)", (value,))
-    cur = await d.execute(f"SELECT id FROM {table} WHERE {column} = ?", (value,))
-    return int((await cur.fetchone())[0])
-
-
-async def _forget(d: Any, identities: set[int], metadata: set[int]) -> None:
-    """Recount these content identities (dropping unused ones); drop user metadata no entry has."""
-    for i in range(0, len(identities), 500):
-        chunk = sorted(identities)[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        await d.execute(
-            "UPDATE content_identities SET entry_count = (SELECT count(*) FROM entries "
-            f"WHERE entries.content_id = content_identities.id) WHERE id IN ({marks})",
-            chunk,
-        )
-        await d.execute(f"DELETE FROM content_identities WHERE id IN ({marks}) AND entry_count = 0", chunk)
-    for i in range(0, len(metadata), 500):
-        chunk = sorted(metadata)[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        await d.execute(
-            f"DELETE FROM user_metadata WHERE id IN ({marks}) "
-            "AND NOT EXISTS (SELECT 1 FROM entries WHERE entries.metadata_id = user_metadata.id)",
-            chunk,
-        )
-
-
-async def _identify(library: Library, target: Place) -> int:
-    """Sampled content ids for the files at ``target`` that have none (new to the library)."""
-    assert target.location is not None
-    where, args = subtree_clause(target)
-    async with library.db.read() as session:
-        conn = await session.connection()
-        result = await conn.exec_driver_sql(
-            "SELECT id, relative_path, name, extension, size FROM entries "
-            f"WHERE {where} AND kind = 0 AND size > 0 AND content_id IS NULL ORDER BY id",
-            args,
-        )
-        pending: list[Any] = [tuple(r) for r in result.all()]
-    if not pending:
-        return 0
-    async with content.ContentIdentifier(library.db, target.location.id, target.root) as identifier:
-        for i in range(0, len(pending), content.BATCH):
-            await identifier.identify(pending[i : i + content.BATCH])
-    async with library.db.write() as session:
-        d = await _raw(await session.connection())
-        await _forget(d, (await _references(d, target))[0], set())
-    return len(pending)
 
 
 def _changed(
