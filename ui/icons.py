@@ -23,6 +23,36 @@ def bundled_icon(name: str) -> QIcon:
     return QIcon(_PaletteSvgEngine(data))
 
 
+#: Theme icon names (freedesktop) for the kinds the core recognizes; ``resources/icons/kind-<kind>.svg``
+#: is drawn when the desktop has no icon theme (Windows, macOS, bare X sessions).
+_KIND_THEME_NAMES = {
+    "image": "image-x-generic",
+    "video": "video-x-generic",
+    "audio": "audio-x-generic",
+    "document": "x-office-document",
+    "book": "x-office-document",
+    "archive": "package-x-generic",
+    "code": "text-x-script",
+    "text": "text-x-generic",
+    "config": "text-x-generic",
+    "font": "font-x-generic",
+    "executable": "application-x-executable",
+}
+_BUNDLED_KINDS = {"config": "text"}
+_kind_icons: dict[str | None, QIcon] = {}
+
+
+def kind_icon(kind: str | None) -> QIcon:
+    """The icon for a file of this content kind (``None`` or an unknown kind: a plain page)."""
+    icon = _kind_icons.get(kind)
+    if icon is None:
+        theme = _KIND_THEME_NAMES.get(kind or "")
+        bundled = f"kind-{_BUNDLED_KINDS.get(kind or '', kind or 'file')}" if theme else "kind-file"
+        icon = themed_icon((theme,) if theme else ("unknown",), bundled)
+        _kind_icons[kind] = icon
+    return icon
+
+
 def app_icon() -> QIcon:
     return themed_icon(("spacedrive",), "spacedrive")
 
