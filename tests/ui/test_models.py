@@ -93,7 +93,7 @@ def test_sidebar_model_passes_the_model_tester(qtmodeltester, sidebar: SidebarMo
 
 def test_sidebar_sections_and_placeholders(sidebar: SidebarModel) -> None:
     titles = [sidebar.index(r, 0).data() for r in range(sidebar.rowCount())]
-    assert titles == ["Libraries", "Locations", "Volumes", "Tags", "Devices"]
+    assert titles == ["Libraries", "Locations", "Volumes", "Favourites", "Tags", "Devices", "Recent"]
     assert rows(sidebar, Section.LIBRARIES) == ["Archive", "Locked", "My Library"]
     assert rows(sidebar, Section.LOCATIONS) == ["None yet"]
     assert rows(sidebar, Section.DEVICES) == ["laptop"]
@@ -234,9 +234,9 @@ def test_job_model_passes_the_model_tester(qtmodeltester, jobs: JobListModel) ->
 
 def test_job_model_columns(jobs: JobListModel) -> None:
     headers = [jobs.headerData(c, Qt.Orientation.Horizontal) for c in Column]
-    assert headers == ["Name", "Status", "Progress", "Rate", "ID"]
-    name, status, progress, rate, short_id = row_text(jobs, 0)
-    assert (name, status, progress, rate) == ("indexer", "Running", "25 %", "3.5/s")
+    assert headers == ["Name", "Status", "Progress", "Speed", "Time Left", "ID", "Actions"]
+    name, status, progress, rate, left, short_id, _actions = row_text(jobs, 0)
+    assert (name, status, progress, rate, left) == ("indexer", "Running", "25 %", "3.5/s", "21 s left")
     assert str(jobs.index(0, 0).data(JOB_ID_ROLE)).startswith(short_id)
     assert row_text(jobs, 1)[1:4] == ["Paused", "", ""]
     assert row_text(jobs, 2)[1:3] == ["Completed", "100 %"]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileIconProvider
 
 from spacedrive.domain.entry import Entry
 from ui.formatting import data_size, date_time, files_text
+from ui.icons import kind_icon
 from ui.models.folder_rows import MEDIA_KINDS, Column, Row, kind_text, make_row, reverses, sort_key, tooltip
 
 __all__ = [
@@ -51,21 +52,6 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3
 #: Whether the row comes from the library's index (else it was read live from disk).
 INDEXED_ROLE = Qt.ItemDataRole.UserRole + 4
-
-# Desktop theme icons for the kinds the core recognizes; other files get the generic file icon.
-_KIND_ICONS = {
-    "image": "image-x-generic",
-    "video": "video-x-generic",
-    "audio": "audio-x-generic",
-    "document": "x-office-document",
-    "book": "x-office-document",
-    "archive": "package-x-generic",
-    "code": "text-x-script",
-    "text": "text-x-generic",
-    "config": "text-x-generic",
-    "font": "font-x-generic",
-    "executable": "application-x-executable",
-}
 
 
 class ThumbnailSource(Protocol):
@@ -117,10 +103,7 @@ class FolderModel(QAbstractTableModel):
         self._thumbnail_size = 0
         #: Shown row of each media entry's name, for thumbnails arriving; rebuilt when rows move.
         self._media_rows: dict[bytes, int] | None = None
-        provider = QFileIconProvider()
-        self._folder_icon = provider.icon(QFileIconProvider.IconType.Folder)
-        self._file_icon = provider.icon(QFileIconProvider.IconType.File)
-        self._kind_icons: dict[str | None, QIcon] = {}
+        self._folder_icon = QFileIconProvider().icon(QFileIconProvider.IconType.Folder)
 
     # ---- feeding ---------------------------------------------------------------------------------------
 
@@ -443,13 +426,7 @@ class FolderModel(QAbstractTableModel):
                 return QIcon(pixmap)
         if entry.kind == "directory":
             return self._folder_icon
-        kind = entry.content_kind
-        icon = self._kind_icons.get(kind)
-        if icon is None:
-            name = _KIND_ICONS.get(kind or "")
-            icon = QIcon.fromTheme(name, self._file_icon) if name else self._file_icon
-            self._kind_icons[kind] = icon
-        return icon
+        return kind_icon(entry.content_kind)
 
 
 def _size_text(entry: Entry) -> str:
