@@ -282,3 +282,27 @@ def test_stat_helpers_keep_modes(tmp_path: Path) -> None:
     os.chmod(tmp_path / "s", 0o4751 & 0o777)
     copy_file(os.fsencode(tmp_path / "s"), os.fsencode(tmp_path / "d"), Control(), clone=False, verify=True)
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o751
+
+
+async def test_the_library_follows_copies_moves_and_trash_at_once(core: Core, tmp_path: Path) -> None:
+    from spacedrive.operations.api import execute
+
+    library = core.current_library()
+    loc = tmp_path / "loc"
+    (loc / "inbox").mkdir(parents=True)
+    (tmp_path / "outside.txt").write_text("x")
+    library.watcher.enabled = False  # only the file operations may tell the index
+    _info, job_id = await add_location(library, str(loc))
+    await library.jobs.wait(job_id)
+
+    async def names(folder: Path) -> set[str]:
+        return {e["name"] for e in await execute(core, "ls", {"path": str(folder)})}
+
+    await finish(core, (await core.files.copy([str(tmp_path / "outside.txt")], str(loc))).job_id)
+    assert "outside.txt" in await names(loc)
+    await finish(core, (await core.files.move([str(loc / "outside.txt")], str(loc / "inbox"))).job_id)
+    assert "outside.txt" not in await names(loc) and "outside.txt" in await names(loc / "inbox")
+    await core.files.create_folder(str(loc), "made")
+    assert "made" in await names(loc)
+    await finish(core, (await core.files.trash([str(loc / "inbox" / "outside.txt")])).job_id)
+    assert await names(loc / "inbox") == set()
