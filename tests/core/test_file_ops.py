@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from spacedrive import Core
+from spacedrive.domain.entry import Entry
 from spacedrive.domain.jobs import JobStatus
 from spacedrive.errors import (
     DestinationExists,
@@ -27,7 +28,9 @@ from spacedrive.infrastructure.db.models import AuditLogRow
 from spacedrive.operations.files import strategies, trash
 from spacedrive.operations.files.sdpath import SdPath, resolve
 from spacedrive.operations.files.strategies import Control, Strategy, choose, copy_file
+from spacedrive.operations.listing import iter_listing
 from spacedrive.operations.locations import add_location
+from spacedrive.operations.tags import add_tag, create_tag
 from tests.core.file_ops_support import ODD_NAMES, finish, make_tree, snapshot, temps_under
 
 SHM = Path("/dev/shm")
@@ -306,3 +309,24 @@ async def test_the_library_follows_copies_moves_and_trash_at_once(core: Core, tm
     assert "made" in await names(loc)
     await finish(core, (await core.files.trash([str(loc / "inbox" / "outside.txt")])).job_id)
     assert await names(loc / "inbox") == set()
+
+
+async def test_a_trashed_tagged_file_has_its_tags_back_when_restored(core: Core, tmp_path: Path) -> None:
+    library = core.current_library()
+    tree = tmp_path / "tree"
+    (tree / "docs").mkdir(parents=True)
+    (tree / "docs" / "letter.odt").write_text("dear")
+    _, job = await add_location(library, str(tree))
+    await library.jobs.wait(job)
+    await create_tag(library, "Family")
+    await add_tag(library, [tree / "docs" / "letter.odt"], "Family")
+    before = (await _list(core, tree / "docs"))[0]
+    await finish(core, (await core.files.trash([str(tree / "docs" / "letter.odt")])).job_id)
+    assert not (tree / "docs" / "letter.odt").exists()
+    await core.files.restore([str(tree / "docs" / "letter.odt")])
+    after = (await _list(core, tree / "docs"))[0]
+    assert (after.uuid, after.tags, after.indexed) == (before.uuid, ("Family",), True)
+
+
+async def _list(core: Core, folder: Path) -> list[Entry]:
+    return [entry async for chunk in iter_listing(core, os.fsencode(folder)) for entry in chunk]

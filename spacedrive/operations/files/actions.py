@@ -201,7 +201,7 @@ class ActionManager:
             await notify(library, "file_copied", done.paths[0], done.paths[0], None)
         elif isinstance(action, RestoreAction):
             for trashed, path, _identity in done.steps:
-                await notify(library, "file_copied", trashed, path, None)
+                await notify(library, "file_moved", trashed, path)  # a trashed file's tags come back
 
     async def _audit(
         self,

@@ -358,4 +358,6 @@ class DeleteJob(Job):
                 "identity": await asyncio.to_thread(identity, item.file),
             }  # fmt: skip
         )
-        await notify(ctx.library, "file_removed", path)
+        # A move, not a removal: a tagged file keeps its tags in the trash (a loose entry) and has them
+        # back when it is restored.
+        await notify(ctx.library, "file_moved", path, item.file)
