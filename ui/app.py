@@ -21,6 +21,7 @@ from spacedrive.config import resolve_data_dir
 from spacedrive.errors import SpacedriveError
 from ui.dialogs.crash import CrashReporter
 from ui.dialogs.prompts import finished, message_box
+from ui.gc_policy import settle_after_startup
 from ui.icons import app_icon
 from ui.session import GuiSession
 from ui.settings import APPLICATION, ORGANIZATION, open_settings
@@ -128,6 +129,7 @@ async def run(args: argparse.Namespace) -> int:
         except SpacedriveError as e:
             await report_fatal(e.message, automated)
             return 1
+        settle_after_startup()
         if args.screenshot is not None:
             await _settle(window)
             if not window.grab().save(str(args.screenshot)):

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QFileSystemModel, QTreeView  # noqa:
 from spacedrive import Core  # noqa: E402
 from spacedrive.operations import locations  # noqa: E402
 from ui.app import create_event_loop  # noqa: E402
+from ui.gc_policy import settle_after_startup  # noqa: E402
 from ui.tasks import TaskSet  # noqa: E402
 from ui.views.content import ContentView  # noqa: E402
 from ui.widgets.view_mode import ViewMode  # noqa: E402
@@ -79,6 +80,7 @@ async def _spacedrive(folder: Path, data_dir: Path, mode: ViewMode, indexed: boo
     view.set_view_mode(mode)
     view.show()
     await asyncio.sleep(0.2)  # let the window settle before measuring
+    settle_after_startup()  # as the app does once its window is up
     probe = LagProbe()
     first: list[float] = []
     model = view.model
