@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt
-from PySide6.QtGui import QAction, QPainter
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QAction, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -79,6 +79,7 @@ class GridView(_WallView):
         self.setAccessibleName(self.tr("Folder contents as a grid"))
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setItemDelegate(_GridDelegate(self))
         self.set_icon_size(64)
 
     def set_icon_size(self, size: int) -> None:
@@ -86,6 +87,69 @@ class GridView(_WallView):
         self.setIconSize(QSize(size, size))
         line = self.fontMetrics().height()
         self.setGridSize(QSize(max(size + 40, 8 * line), size + 2 * line + 14))
+
+
+class _GridDelegate(QStyledItemDelegate):
+    """Draws an item as its picture in a square at the top of its cell, and its name (two lines at most)
+    under it. Laid out here rather than by the style: pictures of any shape keep the same place and the
+    name always shows."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = opt.text  # type: ignore[attr-defined]
+        opt.text = ""  # type: ignore[attr-defined]
+        widget = opt.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        cell: QRect = opt.rect  # type: ignore[attr-defined]
+        view = self.parent()
+        # The view's icon size, not the option's: that one is the picture's own shape, fitted.
+        side = view.iconSize().height() if isinstance(view, QListView) else opt.decorationSize.height()  # type: ignore[attr-defined]
+        picture = QRect(cell.x() + (cell.width() - side) // 2, cell.y() + _GRID_PAD, side, side)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        mode = QIcon.Mode.Selected if selected and opt.showDecorationSelected else QIcon.Mode.Normal  # type: ignore[attr-defined]
+        opt.icon.paint(painter, picture, Qt.AlignmentFlag.AlignCenter, mode)  # type: ignore[attr-defined]
+        label = QRect(
+            cell.x() + 4, picture.bottom() + _GRID_PAD, cell.width() - 8, cell.bottom() - picture.bottom()
+        )
+        metrics = opt.fontMetrics  # type: ignore[attr-defined]
+        lines = _wrapped(text, metrics, label.width(), max(1, label.height() // metrics.lineSpacing()))
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.save()
+        painter.setPen(opt.palette.color(role))  # type: ignore[attr-defined]
+        painter.setFont(opt.font)  # type: ignore[attr-defined]
+        painter.drawText(label, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        view = self.parent()
+        return view.gridSize() if isinstance(view, QListView) else super().sizeHint(option, index)
+
+
+_GRID_PAD = 4
+
+
+def _wrapped(text: str, metrics: QFontMetrics, width: int, max_lines: int) -> list[str]:
+    """``text`` broken into lines of ``width`` pixels at most (words first, else anywhere), the last
+    line elided in the middle when it does not fit."""
+    lines: list[str] = []
+    rest = text
+    while rest and len(lines) < max_lines - 1:
+        if metrics.horizontalAdvance(rest) <= width:
+            break
+        cut = len(rest)
+        while cut > 1 and metrics.horizontalAdvance(rest[:cut]) > width:
+            cut -= 1
+        space = rest.rfind(" ", 0, cut)
+        cut = space + 1 if space > 0 else cut
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:]
+    if rest:
+        lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideMiddle, width))
+    return lines
 
 
 class MediaView(_WallView):
