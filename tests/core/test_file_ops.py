@@ -330,3 +330,23 @@ async def test_a_trashed_tagged_file_has_its_tags_back_when_restored(core: Core,
 
 async def _list(core: Core, folder: Path) -> list[Entry]:
     return [entry async for chunk in iter_listing(core, os.fsencode(folder)) for entry in chunk]
+
+
+async def test_links_point_at_their_targets_and_never_replace(core: Core, tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("a")
+    (tmp_path / "src" / "folder").mkdir()
+    (tmp_path / "dst").mkdir()
+    (tmp_path / "dst" / "a.txt").write_text("mine")
+    made = await core.files.create_link(
+        [str(tmp_path / "src" / "a.txt"), str(tmp_path / "src" / "folder")], str(tmp_path / "dst")
+    )
+    assert made.paths == (
+        os.fsencode(tmp_path / "dst" / "a (2).txt"),
+        os.fsencode(tmp_path / "dst" / "folder"),
+    )
+    assert os.readlink(tmp_path / "dst" / "a (2).txt") == str(tmp_path / "src" / "a.txt")
+    assert (tmp_path / "dst" / "a.txt").read_text() == "mine"  # the name taken kept its file
+    assert (tmp_path / "dst" / "folder").is_symlink() and (tmp_path / "dst" / "folder").is_dir()
+    with pytest.raises(SourceNotFound):
+        await core.files.create_link([str(tmp_path / "missing")], str(tmp_path / "dst"))

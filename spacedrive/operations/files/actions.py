@@ -44,6 +44,7 @@ from spacedrive.operations.files.file_actions import (
     transfer_pairs,
 )
 from spacedrive.operations.files.jobs import DeleteJob, TransferJob, notify
+from spacedrive.operations.files.links import LinkAction
 from spacedrive.operations.files.sdpath import PathLike, SdPath
 from spacedrive.operations.files.undo import UndoStack
 
@@ -199,6 +200,9 @@ class ActionManager:
             await notify(library, "folder_created", done.paths[0])
         elif isinstance(action, CreateAction):
             await notify(library, "file_copied", done.paths[0], done.paths[0], None)
+        elif isinstance(action, LinkAction):
+            for link in done.paths:
+                await notify(library, "file_copied", link, link, None)
         elif isinstance(action, RestoreAction):
             for trashed, path, _identity in done.steps:
                 await notify(library, "file_moved", trashed, path)  # a trashed file's tags come back
@@ -328,6 +332,10 @@ class ActionManager:
 
     async def create_file(self, parent: Paths, name: str | bytes) -> Outcome:
         return await self.run(CreateAction(raw(parent), os.fsencode(name), folder=False))
+
+    async def create_link(self, targets: list[Paths], parent: Paths) -> Outcome:
+        """A symbolic link in the folder ``parent`` to each of ``targets`` (Alt+drop in the GUI)."""
+        return await self.run(LinkAction([raw(t) for t in targets], raw(parent)))
 
     async def trash(self, paths: list[Paths]) -> Outcome:
         return await self.run(DeleteAction([raw(p) for p in paths]))
