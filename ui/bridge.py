@@ -51,6 +51,12 @@ class CoreBridge(QObject):
     volume_added(VolumeAdded): a filesystem was mounted.
     volume_removed(VolumeRemoved): a filesystem was unmounted.
     volume_updated(VolumeUpdated): a volume's name, capacity, free space or read-only state changed.
+    tag_created(TagCreated): a tag was created.
+    tag_updated(TagUpdated): a tag was renamed or recoloured.
+    tag_deleted(TagDeleted): a tag was deleted (the files lost it).
+    tags_changed(TagsChanged): a tag was added to or removed from files.
+    conflict_asked(ConflictAsked): a file job waits for an answer: what to do with a name already taken.
+    conflict_resolved(ConflictResolved): such a question was answered (here, by the CLI or the API).
     """
 
     core_started = Signal(object)
@@ -77,6 +83,12 @@ class CoreBridge(QObject):
     volume_added = Signal(object)
     volume_removed = Signal(object)
     volume_updated = Signal(object)
+    tag_created = Signal(object)
+    tag_updated = Signal(object)
+    tag_deleted = Signal(object)
+    tags_changed = Signal(object)
+    conflict_asked = Signal(object)
+    conflict_resolved = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +119,12 @@ class CoreBridge(QObject):
             ev.VolumeAdded: self.volume_added,
             ev.VolumeRemoved: self.volume_removed,
             ev.VolumeUpdated: self.volume_updated,
+            ev.TagCreated: self.tag_created,
+            ev.TagUpdated: self.tag_updated,
+            ev.TagDeleted: self.tag_deleted,
+            ev.TagsChanged: self.tags_changed,
+            ev.ConflictAsked: self.conflict_asked,
+            ev.ConflictResolved: self.conflict_resolved,
         }
 
     def start(self) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from spacedrive import Core
 from spacedrive.domain import events as ev
-from spacedrive.operations import locations
+from spacedrive.operations import locations, tags
 from tests.ui.helpers import StepJob
 from ui.bridge import CoreBridge
 
@@ -39,6 +39,12 @@ SIGNALS = [
     "volume_added",
     "volume_removed",
     "volume_updated",
+    "tag_created",
+    "tag_updated",
+    "tag_deleted",
+    "tags_changed",
+    "conflict_asked",
+    "conflict_resolved",
 ]
 
 
@@ -187,4 +193,41 @@ def test_location_entry_and_volume_signals(core: Core, run, wait, tmp_path: Path
     wait(lambda: recorder.events("volume_removed"))
     volume_signals = [name for name in recorder.names() if name.startswith("volume")]
     assert volume_signals == ["volume_added", "volume_updated", "volume_removed"]
+    run(bridge.stop())
+
+
+def test_tag_and_conflict_signals(core: Core, run, wait, tmp_path: Path) -> None:
+    run(core.start(ensure_default_library=True))
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    bridge.start()
+    library = core.current_library()
+    (tmp_path / "a.txt").write_text("a")
+
+    async def tag_work() -> None:
+        await tags.create_tag(library, "Work", "#f00")
+        await tags.add_tag(library, [str(tmp_path / "a.txt")], "Work")
+        await tags.update_tag(library, "Work", name="Job")
+        await tags.delete_tag(library, "Job")
+
+    run(tag_work())
+    wait(lambda: recorder.events("tag_deleted"))
+    assert [n for n in recorder.names() if n.startswith("tag")] == [
+        "tag_created",
+        "tags_changed",
+        "tag_updated",
+        "tag_deleted",
+    ]
+    assert recorder.events("tags_changed")[0].paths == (str(tmp_path / "a.txt"),)
+
+    (tmp_path / "dst").mkdir()
+    (tmp_path / "dst" / "a.txt").write_text("other")
+    outcome = run(core.files.copy([str(tmp_path / "a.txt")], str(tmp_path / "dst")))
+    wait(lambda: recorder.events("conflict_asked"))
+    asked = recorder.events("conflict_asked")[0]
+    assert (asked.job_id, asked.destination) == (outcome.job_id, str(tmp_path / "dst" / "a.txt"))
+    core.files.resolve_conflict(outcome.job_id, "keep-both")
+    wait(lambda: recorder.events("conflict_resolved"))
+    run(core.files.wait(outcome.job_id))
+    assert (tmp_path / "dst" / "a (2).txt").read_text() == "a"
     run(bridge.stop())
