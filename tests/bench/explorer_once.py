@@ -1,8 +1,8 @@
 """Open one folder in one view of the explorer, in a fresh process, and print the figures as JSON.
 
 Used by ``bench_explorer.py``: ``python explorer_once.py FOLDER DATA_DIR VIEW [--indexed]``, VIEW being
-grid, details, columns, media, or ``qfilesystemmodel`` (a plain QFileSystemModel + QTreeView, the
-reference).
+grid, details, columns, media, ``qfilesystemmodel`` (a plain QFileSystemModel + QTreeView, the
+reference), or ``indexing`` (the whole window while the folder is indexed as a new location).
 A fresh process per run, so no run inherits another's caches, widgets or garbage.
 
 Measured, all from the moment the folder is asked for:
@@ -32,6 +32,8 @@ from spacedrive import Core  # noqa: E402
 from spacedrive.operations import locations  # noqa: E402
 from ui.app import create_event_loop  # noqa: E402
 from ui.gc_policy import settle_after_startup  # noqa: E402
+from ui.session import GuiSession  # noqa: E402
+from ui.settings import open_settings  # noqa: E402
 from ui.tasks import TaskSet  # noqa: E402
 from ui.views.content import ContentView  # noqa: E402
 from ui.widgets.view_mode import ViewMode  # noqa: E402
@@ -110,6 +112,27 @@ async def _spacedrive(folder: Path, data_dir: Path, mode: ViewMode, indexed: boo
     }
 
 
+async def _indexing(folder: Path, data_dir: Path) -> dict[str, float]:
+    """The whole window (sidebar, jobs panel, status bar, the folder shown) while the folder is indexed
+    as a new location: its progress, the sidebar's totals and the view's refresh all reach the loop."""
+    session = GuiSession(data_dir, None, open_settings(data_dir))
+    window = await session.start(folder, ViewMode.DETAILS)
+    window.jobs_panel.show()
+    await asyncio.sleep(0.5)
+    settle_after_startup()
+    library = window.core.current_library()
+    probe = LagProbe()
+    probe.start()
+    started = time.perf_counter()
+    _, job = await locations.add_location(library, str(folder))
+    await library.jobs.wait(job)
+    indexed = time.perf_counter() - started
+    await asyncio.sleep(1.0)  # the view lists the folder again, now from the index
+    rows = window.content.model.rowCount()
+    await session.stop()
+    return {"index_ms": indexed * 1000, "longest_stall_ms": probe.longest_ms, "rows": rows}
+
+
 async def _qfilesystemmodel(folder: Path) -> dict[str, float]:
     model = QFileSystemModel()
     model.setFilter(QDir.Filter.AllEntries | QDir.Filter.NoDotAndDotDot | QDir.Filter.Hidden)
@@ -162,11 +185,12 @@ def main() -> None:
     app.setQuitOnLastWindowClosed(False)
     loop = create_event_loop(app)
     asyncio.set_event_loop(loop)
-    coro = (
-        _qfilesystemmodel(folder)
-        if view == "qfilesystemmodel"
-        else _spacedrive(folder, data_dir, ViewMode(view), indexed)
-    )
+    if view == "qfilesystemmodel":
+        coro = _qfilesystemmodel(folder)
+    elif view == "indexing":
+        coro = _indexing(folder, data_dir)
+    else:
+        coro = _spacedrive(folder, data_dir, ViewMode(view), indexed)
     with loop:
         result = loop.run_until_complete(coro)
     print(json.dumps(result))

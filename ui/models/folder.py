@@ -21,7 +21,17 @@ from PySide6.QtWidgets import QFileIconProvider
 from spacedrive.domain.entry import Entry
 from ui.formatting import data_size, date_time, files_text
 from ui.icons import kind_icon
-from ui.models.folder_rows import MEDIA_KINDS, Column, Row, kind_text, make_row, reverses, sort_key, tooltip
+from ui.models.folder_rows import (
+    MEDIA_KINDS,
+    Column,
+    Row,
+    kind_text,
+    make_row,
+    reverses,
+    sort_key,
+    tooltip,
+    updated_row,
+)
 
 __all__ = [
     "ENTRY_ROLE",
@@ -152,7 +162,10 @@ class FolderModel(QAbstractTableModel):
         rows = []
         for entry in entries:
             row = old.get(entry.raw_name)
-            rows.append(row if row is not None and row.entry == entry else make_row(entry, key))
+            if row is None:
+                rows.append(make_row(entry, key))
+            else:
+                rows.append(row if row.entry == entry else updated_row(row, entry, key))
         rows.sort(key=_SK)
         self._rows = rows
         new = self._select(rows)
@@ -171,16 +184,21 @@ class FolderModel(QAbstractTableModel):
             del shown[i + 1 : last + 1]
             self.endRemoveRows()
         # What is left is in order and a subsequence of ``new``: insert the runs that are missing.
+        # Runs of updated rows are reported as one change each (a folder just indexed: one signal).
         i = 0
+        changed_from = -1
         while i < len(new):
             if i < len(shown) and shown[i].sk == new[i].sk:
-                if shown[i] is not new[i]:
-                    changed = shown[i].entry != new[i].entry
+                if shown[i] is not new[i] and shown[i].entry != new[i].entry:
+                    if changed_from < 0:
+                        changed_from = i
                     shown[i] = new[i]
-                    if changed:
-                        self.dataChanged.emit(self.index(i, 0), self.index(i, _COLUMNS - 1))
+                else:
+                    shown[i] = new[i]
+                    changed_from = self._report_changed(changed_from, i)
                 i += 1
                 continue
+            changed_from = self._report_changed(changed_from, i)
             first = i
             present = shown[i].sk if i < len(shown) else None
             while i < len(new) and new[i].sk != present:
@@ -188,6 +206,13 @@ class FolderModel(QAbstractTableModel):
             self.beginInsertRows(_ROOT, first, i - 1)
             shown[first:first] = new[first:i]
             self.endInsertRows()
+        self._report_changed(changed_from, i)
+
+    def _report_changed(self, first: int, end: int) -> int:
+        """Signal that rows ``first`` up to ``end`` (excluded) changed, if ``first`` starts a run; -1."""
+        if 0 <= first < end:
+            self.dataChanged.emit(self.index(first, 0), self.index(end - 1, _COLUMNS - 1))
+        return -1
 
     # ---- sorting and filtering -------------------------------------------------------------------------
 

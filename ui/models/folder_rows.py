@@ -82,6 +82,20 @@ def make_row(entry: Entry, key: Callable[[Row], Any]) -> Row:
     return row
 
 
+def updated_row(old: Row, entry: Entry, key: Callable[[Row], Any]) -> Row:
+    """The row of ``entry``, which has ``old``'s name: its name keys are reused, not computed again
+    (a folder that just got indexed changes every entry, not one name)."""
+    row = Row.__new__(Row)
+    row.entry = entry
+    row.is_dir = entry.kind == "directory"
+    row.hidden = entry.hidden
+    row.media = entry.content_kind in MEDIA_KINDS
+    row.folded = old.folded
+    row.nk = old.nk
+    row.sk = key(row)
+    return row
+
+
 def sort_key(column: int, descending: bool) -> Callable[[Row], Any]:
     """The key sorting rows by ``column``: folders first, names (natural, then exact) breaking ties.
 
