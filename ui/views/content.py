@@ -11,11 +11,10 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileIconProvider,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -30,15 +29,13 @@ from spacedrive.domain.entry import Entry
 from spacedrive.domain.location import LocationInfo
 from spacedrive.errors import SpacedriveError
 from spacedrive.operations.listing import iter_listing
-from ui.formatting import items_text
-from ui.models.folder import Column, FolderModel, ThumbnailSource, display_name
+from ui.models.folder import Column, FolderModel, ThumbnailSource
 from ui.tasks import TaskSet
 from ui.views.column_view import ColumnBrowser
+from ui.views.content_header import ContentHeader, Listed
 from ui.views.content_menu import ContentMenus
 from ui.views.item_views import DetailsView, GridView, MediaView
 from ui.views.read_ahead import ReadAhead
-from ui.widgets.elided_label import ElidedLabel
-from ui.widgets.filter_box import FilterBox
 from ui.widgets.view_mode import ViewMode
 from ui.widgets.zoom_slider import ZoomSlider
 
@@ -51,7 +48,6 @@ ZOOM: dict[ViewMode, tuple[int, int, int, int]] = {
     ViewMode.COLUMNS: (16, 64, 16, 8),
     ViewMode.MEDIA: (32, 256, 128, 16),
 }
-_BADGE_STYLE = "QLabel { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 8px; }"
 
 
 def location_containing(locations: list[LocationInfo], path: bytes) -> tuple[LocationInfo, bytes] | None:
@@ -116,7 +112,12 @@ class ContentView(QWidget):
         self._refresh_timer.timeout.connect(self._refresh_now)
         self.menus = ContentMenus(self)
 
-        self._build_header()
+        self.header = ContentHeader()
+        self.filter_box = self.header.filter_box
+        self.count_label = self.header.count_label
+        self.index_label = self.header.index_label
+        self.filter_box.textChanged.connect(self.set_filter_text)
+        self.filter_box.escaped.connect(lambda: self.current_view().setFocus())
         self.grid_view = GridView()
         self.details_view = DetailsView()
         self.media_view = MediaView()
@@ -154,50 +155,13 @@ class ContentView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(self._header)
+        layout.addWidget(self.header)
         layout.addWidget(_rule())
         layout.addWidget(self.stack, 1)
         layout.addWidget(_rule())
         layout.addLayout(self._build_footer())
         self._add_shortcuts()
         self._apply_mode()
-
-    def _build_header(self) -> None:
-        self.folder_icon = QLabel()
-        self.folder_icon.setPixmap(QFileIconProvider().icon(QFileIconProvider.IconType.Folder).pixmap(32))
-        self.folder_icon.setAccessibleName(self.tr("Folder icon"))
-        self.title_label = ElidedLabel(Qt.TextElideMode.ElideRight)
-        title_font = QFont(self.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.3)
-        title_font.setBold(True)
-        self.title_label.setFont(title_font)
-        self.title_label.setAccessibleName(self.tr("Folder name"))
-        self.path_label = ElidedLabel()
-        self.path_label.setEnabled(False)  # the palette's muted text color
-        self.path_label.setAccessibleName(self.tr("Folder path"))
-        self.count_label = QLabel()
-        self.count_label.setEnabled(False)
-        self.count_label.setAccessibleName(self.tr("Item count"))
-        self.index_label = QLabel()
-        self.index_label.setStyleSheet(_BADGE_STYLE)
-        self.index_label.setAccessibleName(self.tr("Index state"))
-        self.index_label.hide()
-        self.filter_box = FilterBox()
-        self.filter_box.setMaximumWidth(220)
-        self.filter_box.textChanged.connect(self.set_filter_text)
-        self.filter_box.escaped.connect(lambda: self.current_view().setFocus())
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(self.title_label)
-        titles.addWidget(self.path_label)
-        self._header = QHBoxLayout()
-        self._header.setContentsMargins(12, 10, 12, 10)
-        self._header.setSpacing(10)
-        self._header.addWidget(self.folder_icon)
-        self._header.addLayout(titles, 1)
-        self._header.addWidget(self.index_label, 0, Qt.AlignmentFlag.AlignBottom)
-        self._header.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignBottom)
-        self._header.addWidget(self.filter_box, 0, Qt.AlignmentFlag.AlignBottom)
 
     def _build_footer(self) -> QHBoxLayout:
         self.selection_label = QLabel()
@@ -450,12 +414,8 @@ class ContentView(QWidget):
         generation = self._generation
         self._refresh_timer.stop()
         self.path = path
-        self.title_label.setText(display_name(path.name) or display_name(str(path)))
-        self.path_label.setText(display_name(str(path)))
-        self.count_label.clear()
-        self.index_label.hide()
+        self.header.show_folder(path)
         self.message_label.clear()
-        self.filter_box.clear()
         self.model.clear()
         self._selection_changed()
         if self._mode is ViewMode.COLUMNS:
@@ -536,55 +496,21 @@ class ContentView(QWidget):
     def _update_header(self) -> None:
         if self.path is None or self._loading:
             return
-        count = self.model.rowCount()
-        total = self.model.total_count()
         found = self._location()
-        scanning = found is not None and found[0].scan_state == "scanning"
-        # Every row of a listing comes from the same place; an empty folder counts as indexed once its
-        # location has been scanned.
-        indexed = self.model.from_index()
-        if indexed is None:
-            indexed = found is not None and found[0].last_scan_at is not None and not scanning
-        # An empty listing of a folder being indexed only means its entries are not written yet.
-        self.count_label.setText("" if scanning and not total else items_text(count))
-        if indexed:
-            self.index_label.setText(self.tr("Indexed"))
-            self.index_label.setToolTip(
-                self.tr("Listed from the library's index of the location “{name}”").format(
-                    name=found[0].name if found else ""
-                )
-            )
-        elif scanning:
-            self.index_label.setText(self.tr("Indexing…"))
-            self.index_label.setToolTip(self.tr("This folder is being indexed"))
-        else:
-            self.index_label.setText(self.tr("Not indexed"))
-            self.index_label.setToolTip(
-                self.tr("Listed live from the disk; add it as a location to index it")
-                if found is None
-                else self.tr("Listed live from the disk; its location has not indexed it yet")
-            )
-        self.index_label.show()
-        if count:
-            self.message_label.clear()
-        elif not total:
-            self.message_label.setText(
-                self.tr("This folder is being indexed…") if scanning else self.tr("This folder is empty.")
-            )
-        elif self.model.filter_text():
-            self.message_label.setText(
-                self.tr("No items match “{text}”.").format(text=self.filter_box.text())
-            )
-        elif self._mode is ViewMode.MEDIA:
-            self.message_label.setText(self.tr("There are no images or videos here."))
-        else:
-            self.message_label.setText(self.tr("Only hidden items are here; Ctrl+H shows them."))
+        listed = Listed(
+            count=self.model.rowCount(),
+            total=self.model.total_count(),
+            location=found[0] if found else None,
+            from_index=self.model.from_index(),
+            filter_text=self.model.filter_text(),
+            media_only=self._mode is ViewMode.MEDIA,
+        )
+        self.message_label.setText(self.header.show_listed(listed))
         self._show_page()
 
     def _show_error(self, error: SpacedriveError | OSError) -> None:
         reason = error.message if isinstance(error, SpacedriveError) else (error.strerror or str(error))
-        self.count_label.clear()
-        self.index_label.hide()
+        self.header.show_error()
         self.message_label.setText(self.tr("This folder cannot be read: {reason}").format(reason=reason))
         self.stack.setCurrentWidget(self.message_label)
 
