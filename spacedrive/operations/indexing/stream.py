@@ -64,6 +64,63 @@ class Written:
     bytes: int
 
 
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A complete scratch database of ``count`` rows (rowids 1..count), ready to be copied.
+
+    A walker's pieces arrive in the order it wrote them; the receiver deletes the file when done.
+    """
+
+    path: str
+    count: int
+
+
+#: Rows per piece: the core copies a piece in one short transaction (tens of milliseconds) while the
+#: walkers go on, so the library's write lock is never held long and the copy overlaps the walk.
+PIECE_ROWS = 20_000
+
+
+class _Pieces:
+    """A walker's rows in scratch databases of about ``PIECE_ROWS`` rows, each handed over when full.
+
+    The walker binds its rows into SQLite itself, on its own core: the core process only copies them
+    in C. No journal, no fsync: the files are thrown away after the copy.
+    """
+
+    def __init__(self, conn: Connection, prefix: str) -> None:
+        self._conn = conn
+        self._prefix = prefix
+        self._made = 0
+        self._db: sqlite3.Connection | None = None
+        self._path = ""
+        self._rows = 0
+
+    def add(self, rows: list[Row]) -> None:
+        if self._db is None:
+            self._path = f"{self._prefix}-{self._made}.db"
+            self._made += 1
+            self._db = sqlite3.connect(self._path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=OFF")
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute(SCRATCH_TABLE)
+            self._db.execute("BEGIN")
+        _insert_rows(self._db, rows)
+        self._rows += len(rows)
+        self._conn.send_bytes(pickle.dumps(("written", (len(rows), sum(r[4] for r in rows))), protocol=5))
+        if self._rows >= PIECE_ROWS:
+            self.finish()
+
+    def finish(self) -> None:
+        """Hand over the piece being written, if any."""
+        if self._db is None:
+            return
+        self._db.execute("COMMIT")
+        self._db.close()
+        self._db = None
+        self._conn.send_bytes(pickle.dumps(("piece", (self._path, self._rows)), protocol=5))
+        self._rows = 0
+
+
 def _child(
     conn: Connection,
     root: bytes,
@@ -73,23 +130,12 @@ def _child(
     work: Any,
     scratch: str | None,
 ) -> None:
-    db = None
-    if scratch is not None:
-        # The walker binds its rows into SQLite itself, on its own core: the core process only copies
-        # them over in C at the end. No journal, no fsync: the file is thrown away after the scan.
-        db = sqlite3.connect(scratch, isolation_level=None)
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute(SCRATCH_TABLE)
-        db.execute("BEGIN")
+    pieces = _Pieces(conn, scratch) if scratch is not None else None
 
-    def emit(rows: list[Row]) -> None:
-        if db is None:
-            conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
-            return
-        _insert_rows(db, rows)
-        conn.send_bytes(pickle.dumps(("written", (len(rows), sum(r[4] for r in rows))), protocol=5))
+    def send_rows(rows: list[Row]) -> None:
+        conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
 
+    emit = pieces.add if pieces is not None else send_rows
     total = WalkStats()
     try:
         parsed = IndexerRules.from_dict(rules)
@@ -108,10 +154,8 @@ def _child(
             total.merge(stats)
             if work is None:
                 break
-        if db is not None and scratch is not None:
-            db.execute("COMMIT")
-            db.close()
-            total.scratch_files.append(scratch)
+        if pieces is not None:
+            pieces.finish()
         conn.send_bytes(pickle.dumps(("done", asdict(total)), protocol=5))
     except (OSError, sqlite3.Error) as e:
         conn.send_bytes(pickle.dumps(("error", str(e)), protocol=5))
@@ -140,12 +184,12 @@ async def stream_walk(
     rel_prefix: bytes = b"",
     workers: int = WALKERS,
     scratch_dir: str | None = None,
-) -> AsyncGenerator[list[Row] | Written | WalkStats, None]:
+) -> AsyncGenerator[list[Row] | Written | Piece | WalkStats, None]:
     """Yield row batches, then one ``WalkStats``. ``in_process`` walks on a thread (small folders).
 
-    With ``scratch_dir`` the walkers keep their rows in scratch databases there and only report
-    ``Written`` counts; the final ``WalkStats.scratch_files`` names the databases
-    (``store.insert_first_scan``, ``store.load_scratch``).
+    With ``scratch_dir`` the walkers keep their rows in scratch databases there and report
+    ``Written`` counts as they go and a ``Piece`` for each scratch database completed, to be copied
+    while the walk goes on (``store.insert_piece``, ``store.load_scratch``).
     """
     loop = asyncio.get_running_loop()
     if in_process:
@@ -179,7 +223,7 @@ async def stream_walk(
     procs = []
     for i in range(workers):
         parent, child = ctx.Pipe(duplex=False)
-        scratch = os.path.join(scratch_dir, f"walk-{os.getpid()}-{i}.db") if scratch_dir else None
+        scratch = os.path.join(scratch_dir, f"walk-{os.getpid()}-{i}") if scratch_dir else None
         proc = ctx.Process(
             target=_child,
             args=(child, root, rules.to_dict(), recursive, rel_prefix, work, scratch),
@@ -205,6 +249,8 @@ async def stream_walk(
                     yield payload
                 elif kind == "written":
                     yield Written(*payload)
+                elif kind == "piece":
+                    yield Piece(*payload)
                 elif kind == "done":
                     total.merge(WalkStats(**payload))
                     pending.remove(conn)

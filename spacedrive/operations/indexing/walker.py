@@ -87,12 +87,15 @@ def walk(
     recursive: bool = True,
     rel_prefix: bytes = b"",
     only: frozenset[bytes] | None = None,
+    root_entries: list[os.DirEntry[bytes]] | None = None,
 ) -> WalkStats:
     """Walk ``root`` and hand rows to ``emit`` in batches; a folder's row leaves after its contents.
 
     ``rel_prefix`` is the relative path of ``root`` inside its location (b'' for the location's root),
     so a sub-tree can be rescanned into the same coordinates. ``only`` limits the walk to these names
-    at the top level (several walkers then share one tree exactly: ``root`` itself is no entry).
+    at the top level (several walkers then share one tree exactly: ``root`` itself is no entry);
+    ``root_entries`` are the entries of ``root`` to walk when the caller has them already (a walker
+    taking one top-level name after another lists a folder of 100k files once, not once per name).
 
     The inner loop is written for speed (it runs once per file): locals, no helper calls on the
     common path.
@@ -114,19 +117,31 @@ def walk(
             warnings.append(f"cannot read folder {os.fsdecode(path)}: {e.strerror or e}")
             return None
 
-    def frame_for(path: bytes, rel: bytes, row: Row | None, parent_ignores: list[Any]) -> _Frame | None:
-        entries = read_dir(path)
+    def frame_for(
+        path: bytes,
+        rel: bytes,
+        row: Row | None,
+        parent_ignores: list[Any],
+        listing: list[os.DirEntry[bytes]] | None = None,
+    ) -> _Frame | None:
+        entries = listing if listing is not None else read_dir(path)
         if entries is None:
             return None
         ignores = parent_ignores
-        if rules.respect_gitignore and any(e.name == b".gitignore" for e in entries):
+        # A share of the root's entries may leave its .gitignore to another walker: look on disk then.
+        has_gitignore = (
+            os.path.lexists(os.path.join(path, b".gitignore"))
+            if listing is not None
+            else any(e.name == b".gitignore" for e in entries)
+        )
+        if rules.respect_gitignore and has_gitignore:
             ignores = parent_ignores + _load_gitignore(path, rel)
         return _Frame(path, rel, entries, row, ignores)
 
-    root_frame = frame_for(root, rel_prefix, None, [])
+    root_frame = frame_for(root, rel_prefix, None, [], root_entries)
     if root_frame is None:
         raise OSError(warnings[-1])
-    if only is not None:
+    if only is not None and root_entries is None:
         root_frame.entries = [e for e in root_frame.entries if e.name in only]
     stack = [root_frame]
     while stack:
