@@ -13,6 +13,8 @@ from pathlib import Path
 import av
 from PIL import ExifTags, Image
 
+from spacedrive.domain.entry import Entry
+
 CAMERA_MAKE = "Canon"
 CAMERA_MODEL = "EOS R5"
 TAKEN = "2023:07:14 09:30:05"
@@ -112,3 +114,24 @@ def video(
             for packet in sound.encode():
                 container.mux(packet)
     return path
+
+
+def entry_for(path: Path, cas_id: str | None = None, content_kind: str | None = None) -> Entry:
+    """The listing's Entry for a sample file (indexed when it has a content id)."""
+    st = path.stat()
+    raw = os.fsencode(path)
+    if content_kind is None:
+        ext = path.suffix.lower()
+        content_kind = {".jpg": "image", ".png": "image", ".mp4": "video"}.get(ext, "unknown")
+    return Entry(
+        raw_name=os.path.basename(raw),
+        raw_parent=os.path.dirname(raw),
+        kind="file",
+        size=st.st_size,
+        modified=st.st_mtime,
+        created=st.st_ctime,
+        hidden=False,
+        indexed=cas_id is not None,
+        cas_id=cas_id,
+        content_kind=content_kind,
+    )

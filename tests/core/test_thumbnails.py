@@ -34,26 +34,6 @@ from spacedrive.operations.media import (
 from tests.core import media_samples as samples
 
 
-def entry_for(path: Path, cas_id: str | None = None, content_kind: str | None = None) -> Entry:
-    st = path.stat()
-    raw = os.fsencode(path)
-    if content_kind is None:
-        ext = path.suffix.lower()
-        content_kind = {".jpg": "image", ".png": "image", ".mp4": "video"}.get(ext, "unknown")
-    return Entry(
-        raw_name=os.path.basename(raw),
-        raw_parent=os.path.dirname(raw),
-        kind="file",
-        size=st.st_size,
-        modified=st.st_mtime,
-        created=st.st_ctime,
-        hidden=False,
-        indexed=cas_id is not None,
-        cas_id=cas_id,
-        content_kind=content_kind,
-    )
-
-
 def decoded(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
@@ -133,7 +113,7 @@ async def test_an_indexed_photo_gets_a_webp_keyed_by_its_cas_id(
     cas_id = cas_id_of_file(photo)
     assert cas_id is not None
     library_thumbs = tmp_path / "Lib.sdlibrary" / "thumbnails"
-    made = await thumbnailer.thumbnail(entry_for(photo, cas_id), 256, library_thumbs)
+    made = await thumbnailer.thumbnail(samples.entry_for(photo, cas_id), 256, library_thumbs)
     assert made is not None
     expected = library_thumbs / cas_id[:2] / f"{cas_id}.webp"
     assert made.path == expected and expected.read_bytes() == made.data
@@ -146,14 +126,16 @@ async def test_an_indexed_photo_gets_a_webp_keyed_by_its_cas_id(
     # High-DPI sizes live beside it; a copy of the same content elsewhere shares them.
     copy = tmp_path / "copy of IMG_0001.jpg"
     copy.write_bytes(photo.read_bytes())
-    large = await thumbnailer.thumbnail(entry_for(copy, cas_id), 512, library_thumbs)
+    large = await thumbnailer.thumbnail(samples.entry_for(copy, cas_id), 512, library_thumbs)
     assert large is not None and large.path == library_thumbs / cas_id[:2] / f"{cas_id}-512.webp"
     assert decoded(large.data).size == (512, 341)
 
 
 async def test_exif_orientation_is_applied(tmp_path: Path, thumbnailer: Thumbnailer) -> None:
     photo = samples.jpeg_with_exif(tmp_path / "portrait.jpg", size=(400, 200), orientation=6)
-    made = await thumbnailer.thumbnail(entry_for(photo, cas_id_of_file(photo)), 128, tmp_path / "thumbs")
+    made = await thumbnailer.thumbnail(
+        samples.entry_for(photo, cas_id_of_file(photo)), 128, tmp_path / "thumbs"
+    )
     assert made is not None
     assert decoded(made.data).size == (64, 128)  # stored landscape, shown portrait
 
@@ -162,7 +144,9 @@ async def test_a_video_thumbnail_comes_from_inside_the_clip_not_its_black_first_
     tmp_path: Path, thumbnailer: Thumbnailer
 ) -> None:
     clip = samples.video(tmp_path / "clip.mp4", frames=30, fps=10, size=(320, 240))
-    made = await thumbnailer.thumbnail(entry_for(clip, cas_id_of_file(clip)), 256, tmp_path / "thumbs")
+    made = await thumbnailer.thumbnail(
+        samples.entry_for(clip, cas_id_of_file(clip)), 256, tmp_path / "thumbs"
+    )
     assert made is not None
     image = decoded(made.data).convert("RGB")
     assert image.size == (256, 192)
@@ -172,7 +156,7 @@ async def test_a_video_thumbnail_comes_from_inside_the_clip_not_its_black_first_
 
 async def test_transparency_survives(tmp_path: Path, thumbnailer: Thumbnailer) -> None:
     logo = samples.png_rgba(tmp_path / "logo.png", size=(300, 150))
-    made = await thumbnailer.thumbnail(entry_for(logo), 128)
+    made = await thumbnailer.thumbnail(samples.entry_for(logo), 128)
     assert made is not None
     image = decoded(made.data)
     assert image.mode == "RGBA"
@@ -192,7 +176,7 @@ async def test_a_file_outside_the_library_uses_the_shared_freedesktop_cache(
     uri = "file://" + os.fsdecode(os.fsencode(folder)).replace(" ", "%20") + "/beach%20%231.jpg"
     name = hashlib.md5(uri.encode()).hexdigest() + ".png"
 
-    made = await thumbnailer.thumbnail(entry_for(photo), 256, tmp_path / "library-thumbs")
+    made = await thumbnailer.thumbnail(samples.entry_for(photo), 256, tmp_path / "library-thumbs")
     assert made is not None
     assert made.path == cache_home / "large" / name
     image = Image.open(made.path)
@@ -204,7 +188,7 @@ async def test_a_file_outside_the_library_uses_the_shared_freedesktop_cache(
     assert (made.path.stat().st_mode & 0o777) == 0o600
     assert (made.path.parent.stat().st_mode & 0o777) == 0o700
 
-    small = await thumbnailer.thumbnail(entry_for(photo), 128)
+    small = await thumbnailer.thumbnail(samples.entry_for(photo), 128)
     assert small is not None and small.path == cache_home / "normal" / name
 
 
@@ -213,15 +197,15 @@ async def test_a_stale_freedesktop_thumbnail_is_made_again(tmp_path: Path, cache
     pool = CountingPool(1)
     thumbnailer = Thumbnailer(pool, timeout=30)
     try:
-        first = await thumbnailer.thumbnail(entry_for(photo), 128)
-        again = await thumbnailer.thumbnail(entry_for(photo), 128)
+        first = await thumbnailer.thumbnail(samples.entry_for(photo), 128)
+        again = await thumbnailer.thumbnail(samples.entry_for(photo), 128)
         assert first is not None and again is not None and again.data == first.data
         assert pool.calls == 1  # the second came from the cache
 
         samples.jpeg_with_exif(photo, color=(40, 40, 200))
         later = time.time() + 10
         os.utime(photo, (later, later))
-        fresh = await thumbnailer.thumbnail(entry_for(photo), 128)
+        fresh = await thumbnailer.thumbnail(samples.entry_for(photo), 128)
     finally:
         await thumbnailer.close()
     assert fresh is not None and pool.calls == 2
@@ -235,7 +219,7 @@ async def test_non_utf8_names_get_percent_escaped_uris(
 ) -> None:
     raw = os.fsencode(tmp_path) + b"/caf\xe9.png"
     samples.png_rgba(Path(os.fsdecode(raw)))
-    target = target_for(entry_for(Path(os.fsdecode(raw))), 128)
+    target = target_for(samples.entry_for(Path(os.fsdecode(raw))), 128)
     assert target is not None and target.uri is not None and target.uri.endswith("/caf%E9.png")
     assert await thumbnailer.ensure(target) is not None
     assert target.path.exists()
@@ -263,7 +247,7 @@ async def test_bad_files_get_no_thumbnail_once_and_for_all(
     started = time.monotonic()
     try:
         for cas_id in (cas_id_of_file(bad), None):  # in a library, then as an ephemeral file
-            entry = entry_for(bad, cas_id)
+            entry = samples.entry_for(bad, cas_id)
             assert await thumbnailer.thumbnail(entry, 256, library_thumbs) is None
             assert await thumbnailer.thumbnail(entry, 256, library_thumbs) is None
         # The failure is recorded: the second request of each did not decode again.
@@ -273,7 +257,7 @@ async def test_bad_files_get_no_thumbnail_once_and_for_all(
         assert len(list((cache_home / "fail").rglob("*.png"))) == 1
         # The pool still works for good files.
         good = samples.png_rgba(tmp_path / "good.png")
-        assert await thumbnailer.thumbnail(entry_for(good), 128) is not None
+        assert await thumbnailer.thumbnail(samples.entry_for(good), 128) is not None
     finally:
         await thumbnailer.close()
     assert time.monotonic() - started < 20
@@ -284,11 +268,11 @@ async def test_a_file_that_changed_after_failing_is_tried_again(tmp_path: Path, 
     pool = CountingPool(1)
     thumbnailer = Thumbnailer(pool, timeout=30)
     try:
-        assert await thumbnailer.thumbnail(entry_for(photo), 128) is None
+        assert await thumbnailer.thumbnail(samples.entry_for(photo), 128) is None
         samples.jpeg_with_exif(photo)
         later = time.time() + 10
         os.utime(photo, (later, later))
-        assert await thumbnailer.thumbnail(entry_for(photo), 128) is not None
+        assert await thumbnailer.thumbnail(samples.entry_for(photo), 128) is not None
     finally:
         await thumbnailer.close()
     assert pool.calls == 2
@@ -296,7 +280,7 @@ async def test_a_file_that_changed_after_failing_is_tried_again(tmp_path: Path, 
 
 async def test_an_unreadable_file_records_no_failure(tmp_path: Path, cache_home: Path) -> None:
     photo = samples.jpeg_with_exif(tmp_path / "private.jpg")
-    entry = entry_for(photo)
+    entry = samples.entry_for(photo)
     photo.unlink()
     thumbnailer = Thumbnailer(WorkerPool(1), timeout=30)
     try:

@@ -22,24 +22,6 @@ from ui.thumbnails import ThumbnailLoader
 Runner = Callable[..., Any]
 
 
-def entry_for(path: Path, cas_id: str | None = None) -> Entry:
-    st = path.stat()
-    raw = os.fsencode(path)
-    kind = {".jpg": "image", ".png": "image", ".mp4": "video"}.get(path.suffix, "text")
-    return Entry(
-        raw_name=os.path.basename(raw),
-        raw_parent=os.path.dirname(raw),
-        kind="file",
-        size=st.st_size,
-        modified=st.st_mtime,
-        created=st.st_ctime,
-        hidden=False,
-        indexed=cas_id is not None,
-        cas_id=cas_id,
-        content_kind=kind,
-    )
-
-
 class CountingThumbnailer(Thumbnailer):
     """Counts what the loader asks the core for."""
 
@@ -93,7 +75,7 @@ def test_a_thumbnail_is_announced_then_served_from_memory(
     loader = make_loader()
     ready = collect(loader)
     photo = samples.jpeg_with_exif(tmp_path / "photo.jpg", size=(800, 600))
-    entry = entry_for(photo)
+    entry = samples.entry_for(photo)
 
     assert loader.request(entry, 96) is None
     wait(lambda: ready, timeout=30)
@@ -118,7 +100,7 @@ def test_high_dpi_screens_get_pixmaps_with_twice_the_pixels(
     monkeypatch.setattr(ui.thumbnails, "_device_pixel_ratio", lambda: 2.0)
     loader = make_loader()
     ready = collect(loader)
-    entry = entry_for(samples.jpeg_with_exif(tmp_path / "photo.jpg", size=(1200, 900)))
+    entry = samples.entry_for(samples.jpeg_with_exif(tmp_path / "photo.jpg", size=(1200, 900)))
     loader.request(entry, 128)
     wait(lambda: ready, timeout=30)
     pixmap = loader.request(entry, 128)
@@ -137,10 +119,10 @@ def test_an_indexed_file_is_cached_in_the_library_by_content(
     clip = samples.video(tmp_path / "clip.mp4", audio=False)
     cas_id = cas_id_of_file(clip)
     assert cas_id is not None
-    loader.request(entry_for(clip, cas_id), 200)
+    loader.request(samples.entry_for(clip, cas_id), 200)
     wait(lambda: ready, timeout=30)
     assert (core.current_library().thumbnails_dir / cas_id[:2] / f"{cas_id}.webp").is_file()
-    pixmap = loader.request(entry_for(clip, cas_id), 200)
+    pixmap = loader.request(samples.entry_for(clip, cas_id), 200)
     assert pixmap is not None and (pixmap.width(), pixmap.height()) == (200, 150)
 
 
@@ -154,15 +136,15 @@ def test_files_without_a_thumbnail_cost_nothing_twice(
     broken = samples.random_bytes(tmp_path / "broken.jpg")
     good = samples.png_rgba(tmp_path / "good.png")
 
-    assert loader.request(entry_for(notes), 64) is None
+    assert loader.request(samples.entry_for(notes), 64) is None
     assert CountingThumbnailer.asked == []  # not media: not even queued
-    assert loader.request(entry_for(broken), 64) is None
-    loader.request(entry_for(good), 64)
+    assert loader.request(samples.entry_for(broken), 64) is None
+    loader.request(samples.entry_for(good), 64)
     wait(lambda: ready, timeout=30)
     wait(lambda: len(CountingThumbnailer.asked) == 2)
     for _ in range(3):
-        assert loader.request(entry_for(broken), 64) is None
-    loader.request(entry_for(good), 64)
+        assert loader.request(samples.entry_for(broken), 64) is None
+    loader.request(samples.entry_for(good), 64)
     assert ready == [os.fsencode(good)]  # the broken file was never announced
     assert sorted(CountingThumbnailer.asked) == sorted([os.fsencode(broken), os.fsencode(good)])
 
@@ -174,20 +156,20 @@ def test_newest_requests_run_first_and_cancel_pending_drops_the_rest(
     ready = collect(loader)
     photos = [samples.jpeg_with_exif(tmp_path / f"{i}.jpg", color=(i * 40, 0, 0)) for i in range(5)]
     for photo in photos:
-        loader.request(entry_for(photo), 64)
+        loader.request(samples.entry_for(photo), 64)
     wait(lambda: len(ready) == 5, timeout=30)
     # 0 and 1 started at once; of the queued ones the oldest (2) ran last.
     assert ready[-1] == os.fsencode(photos[2])
 
     more = [samples.jpeg_with_exif(tmp_path / f"more {i}.jpg", color=(0, i * 40, 0)) for i in range(6)]
     for photo in more:
-        loader.request(entry_for(photo), 64)
+        loader.request(samples.entry_for(photo), 64)
     loader.cancel_pending()  # the user opened another folder
     wait(lambda: len(CountingThumbnailer.asked) == 7)
     wait(lambda: len(ready) == 7, timeout=30)
     assert ready[5:] == [os.fsencode(more[0]), os.fsencode(more[1])]
     # Asked again later, a dropped one is made then.
-    loader.request(entry_for(more[5]), 64)
+    loader.request(samples.entry_for(more[5]), 64)
     wait(lambda: len(ready) == 8, timeout=30)
 
 
@@ -196,7 +178,7 @@ def test_memory_is_bounded(
 ) -> None:
     loader = make_loader(memory_bytes=64 * 48 * 4)  # room for one 64 px thumbnail
     ready = collect(loader)
-    first, second = (entry_for(samples.jpeg_with_exif(tmp_path / f"{i}.jpg")) for i in range(2))
+    first, second = (samples.entry_for(samples.jpeg_with_exif(tmp_path / f"{i}.jpg")) for i in range(2))
     loader.request(first, 64)
     wait(lambda: len(ready) == 1, timeout=30)
     loader.request(second, 64)
@@ -212,6 +194,6 @@ def test_close_stops_pending_work(
 ) -> None:
     loader = make_loader(workers=1)
     for i in range(4):
-        loader.request(entry_for(samples.video(tmp_path / f"{i}.mp4", audio=False)), 64)
+        loader.request(samples.entry_for(samples.video(tmp_path / f"{i}.mp4", audio=False)), 64)
     run(loader.close(), timeout=10)
-    assert loader.request(entry_for(tmp_path / "0.mp4"), 64) is None
+    assert loader.request(samples.entry_for(tmp_path / "0.mp4"), 64) is None
