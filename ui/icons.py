@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from PySide6.QtCore import QByteArray, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 
@@ -114,3 +114,29 @@ class _PaletteSvgEngine(QIconEngine):
 
     def clone(self) -> QIconEngine:
         return _PaletteSvgEngine(self._svg)
+
+
+#: The colour of a tag that has none.
+DEFAULT_TAG_COLOR = "#8e8e93"
+_tag_icons: dict[str, QIcon] = {}
+
+
+def tag_icon(color: str | None) -> QIcon:
+    """A dot in the tag's colour (grey when it has none), as Finder and Spacedrive show tags."""
+    color = color or DEFAULT_TAG_COLOR
+    icon = _tag_icons.get(color)
+    if icon is None:
+        icon = QIcon()
+        for size in (16, 32, 64):
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(color))
+            margin = size / 4
+            painter.drawEllipse(QRectF(margin, margin, size - 2 * margin, size - 2 * margin))
+            painter.end()
+            icon.addPixmap(pixmap)
+        _tag_icons[color] = icon
+    return icon

@@ -9,16 +9,19 @@ from typing import Any, Protocol
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QIcon, QPixmap
-from PySide6.QtWidgets import QFileIconProvider
+from PySide6.QtGui import QIcon, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication, QFileIconProvider
 
 from spacedrive.domain.entry import Entry
+from ui import clipboard
 from ui.formatting import data_size, date_time, files_text
 from ui.icons import kind_icon
 from ui.models.folder_rows import (
@@ -52,6 +55,15 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_EDIT = int(Qt.ItemDataRole.EditRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ITEM = (
+    Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemNeverHasChildren
+    | Qt.ItemFlag.ItemIsDragEnabled
+)
+_NAME_ITEM = _ITEM | Qt.ItemFlag.ItemIsEditable
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 #: Whether the row is a folder.
@@ -93,7 +105,17 @@ class FolderModel(QAbstractTableModel):
     only swaps lists), and the rows shown: those passing the filter text, the hidden-files switch and
     the media-only switch. Sorting, filtering and switching move rows with one layout change that keeps
     persistent indexes (selection, current item) on their entries.
+
+    Names are editable in place: the edit is not applied here but asked for (the rename goes through the
+    core, and the listing then shows it). Rows drag as files (``ui.clipboard`` formats); rows that were
+    cut to the clipboard are drawn dimmed.
+
+    Signals
+    -------
+    rename_requested(object, str): the user edited this ``Entry``'s name to this text.
     """
+
+    rename_requested = Signal(object, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +136,8 @@ class FolderModel(QAbstractTableModel):
         #: Shown row of each media entry's name, for thumbnails arriving; rebuilt when rows move.
         self._media_rows: dict[bytes, int] | None = None
         self._folder_icon = QFileIconProvider().icon(QFileIconProvider.IconType.Folder)
+        #: Paths cut to the clipboard (shown dimmed until pasted or replaced on the clipboard).
+        self._cut: frozenset[bytes] = frozenset()
 
     # ---- feeding ---------------------------------------------------------------------------------------
 
@@ -350,6 +374,42 @@ class FolderModel(QAbstractTableModel):
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
+    # ---- editing, dragging, cut items ------------------------------------------------------------------
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        return _NAME_ITEM if index.column() == Column.NAME else _ITEM
+
+    def setData(self, index: ModelIndex, value: Any, role: int = _EDIT) -> bool:
+        """An edited name asks for a rename (``rename_requested``); the row changes once it is done."""
+        if role != _EDIT or not index.isValid() or index.column() != Column.NAME:
+            return False
+        entry = self._visible[index.row()].entry
+        name = str(value)
+        if name and name != entry.name:
+            self.rename_requested.emit(entry, name)
+        return False
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.MoveAction | Qt.DropAction.LinkAction
+
+    def mimeTypes(self) -> list[str]:
+        return [clipboard.URI_LIST, clipboard.GNOME_FILES, clipboard.KDE_CUT, clipboard.PLAIN]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
+        """The dragged rows as files (a drag out to another application carries them as a uri list)."""
+        rows = sorted({index.row() for index in indexes if index.isValid()})
+        return clipboard.encode([self._visible[row].entry.path for row in rows])
+
+    def set_cut(self, paths: frozenset[bytes]) -> None:
+        """Draw these paths' rows dimmed (they were cut to the clipboard)."""
+        if paths != self._cut:
+            self._cut = paths
+            if self._visible:
+                last = self.index(len(self._visible) - 1, _COLUMNS - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.ForegroundRole])
+
     # ---- reading ---------------------------------------------------------------------------------------
 
     def entry(self, row: int) -> Entry:
@@ -406,6 +466,12 @@ class FolderModel(QAbstractTableModel):
             return tooltip(entry)
         if role == _ALIGNMENT:
             return _RIGHT if index.column() == Column.SIZE else None
+        if role == _EDIT:
+            return entry.name if index.column() == Column.NAME else None
+        if role == _FOREGROUND:
+            if self._cut and entry.path in self._cut:
+                return QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            return None
         if role == IS_DIR_ROLE:
             return entry.kind == "directory"
         if role == ENTRY_ROLE:

@@ -20,9 +20,10 @@ from PySide6.QtGui import QFont, QGuiApplication, QIcon
 from spacedrive.domain.device import Device
 from spacedrive.domain.library import LibraryInfo
 from spacedrive.domain.location import LocationInfo
+from spacedrive.domain.tag import Tag
 from spacedrive.domain.volume import Volume
 from ui.formatting import ago, data_size, files_text
-from ui.icons import themed_icon
+from ui.icons import tag_icon, themed_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -46,6 +47,7 @@ class ItemKind(enum.Enum):
     DEVICE = "device"
     FAVOURITE = "favourite"
     RECENT = "recent"
+    TAG = "tag"
     #: The greyed "None yet" row of a section with nothing in it.
     PLACEHOLDER = "placeholder"
 
@@ -70,6 +72,8 @@ BADGE_ROLE = Qt.ItemDataRole.UserRole + 8
 ADD_ROLE = Qt.ItemDataRole.UserRole + 9
 #: The ``Place`` (favourite and recent rows only).
 PLACE_ROLE = Qt.ItemDataRole.UserRole + 10
+#: The ``Tag`` (tag rows only).
+TAG_ROLE = Qt.ItemDataRole.UserRole + 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,7 @@ class _Row:
     volume: Volume | None = None
     device: Device | None = None
     place: Place | None = None
+    tag: Tag | None = None
 
 
 _PLACEHOLDER = _Row(ItemKind.PLACEHOLDER)
@@ -137,6 +142,12 @@ class SidebarModel(QAbstractItemModel):
 
     def set_recent(self, places: list[Place]) -> None:
         self._set_rows(Section.RECENT, [_Row(ItemKind.RECENT, place=place) for place in places])
+
+    def set_tags(self, tags: list[Tag]) -> None:
+        self._set_rows(Section.TAGS, [_Row(ItemKind.TAG, tag=tag) for tag in tags])
+
+    def tags(self) -> list[Tag]:
+        return [row.tag for row in self._rows[Section.TAGS] if row.tag is not None]
 
     def is_favourite(self, path: str) -> bool:
         return any(row.place is not None and row.place.path == path for row in self._rows[Section.FAVOURITES])
@@ -218,6 +229,8 @@ class SidebarModel(QAbstractItemModel):
             return self._device_data(row.device, role)
         if row.place is not None:
             return self._place_data(row.place, role)
+        if row.tag is not None:
+            return self._tag_data(row.tag, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return self.tr("None yet")
         return None
@@ -245,6 +258,8 @@ class SidebarModel(QAbstractItemModel):
                 return self.tr("New Library…")
             if section is Section.LOCATIONS:
                 return self.tr("Add Location…")
+            if section is Section.TAGS:
+                return self.tr("New Tag…")
         return None
 
     def _library_data(self, info: LibraryInfo, role: int) -> Any:
@@ -339,6 +354,19 @@ class SidebarModel(QAbstractItemModel):
             return place.path
         return None
 
+    def _tag_data(self, tag: Tag, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tag.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            return tag_icon(tag.color)
+        if role == BADGE_ROLE:
+            return str(tag.file_count)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleDescriptionRole):
+            return self.tr("%n item(s) tagged", "", tag.file_count)
+        if role == TAG_ROLE:
+            return tag
+        return None
+
     def _device_data(self, device: Device, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return device.name
@@ -414,6 +442,8 @@ def _identity(row: _Row) -> object:
         return row.device.id
     if row.place is not None:
         return (row.kind, row.place.path)
+    if row.tag is not None:
+        return ("tag", row.tag.id)
     return row.kind
 
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -29,6 +30,9 @@ from spacedrive.domain.entry import Entry
 from spacedrive.domain.location import LocationInfo
 from spacedrive.errors import SpacedriveError
 from spacedrive.operations.listing import iter_listing
+from spacedrive.operations.tags import entries_with_tag
+from ui.dnd import DropTarget, Target
+from ui.icons import tag_icon
 from ui.models.folder import Column, FolderModel, ThumbnailSource
 from ui.tasks import TaskSet
 from ui.views.column_view import ColumnBrowser
@@ -78,6 +82,9 @@ class ContentView(QWidget):
     open_with_requested(object): choose an application to open this file (an ``Entry``) with.
     open_terminal_requested(str): open a terminal in this folder.
     view_mode_changed(str): another ``ViewMode`` (its value) is shown.
+    tag_opened(str): the files carrying this tag (its name) are shown instead of a folder.
+    drop_requested(object): files were dropped here (a ``ui.dnd.DropRequest``).
+    rename_requested(object, str): rename this ``Entry`` to this name (edited in place).
     """
 
     add_location_requested = Signal(str)
@@ -88,6 +95,9 @@ class ContentView(QWidget):
     open_with_requested = Signal(object)
     open_terminal_requested = Signal(str)
     view_mode_changed = Signal(str)
+    tag_opened = Signal(str)
+    drop_requested = Signal(object)
+    rename_requested = Signal(object, str)
 
     def __init__(self, core: Core, tasks: TaskSet, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +107,11 @@ class ContentView(QWidget):
         self.model = FolderModel(self)
         self.selection = QItemSelectionModel(self.model, self)
         self.path: Path | None = None
+        #: The tag whose files are shown instead of a folder (``path`` is then None).
+        self.tag: str | None = None
+        self._tag_color: str | None = None
+        #: What ``selection_changed`` said last (a listing refreshed in place re-announces changed entries).
+        self._last_selection: list[Entry] = []
         self._locations: list[LocationInfo] = []
         self._generation = 0
         self._loading = False
@@ -134,9 +149,14 @@ class ContentView(QWidget):
             ViewMode.MEDIA: self.media_view,
         }
         self._pages: dict[ViewMode, QWidget] = {**self._views, ViewMode.COLUMNS: self.columns_view}
+        self.model.rename_requested.connect(self.rename_requested)
         for view in self._views.values():
             view.activated.connect(self._activated)
             view.customContextMenuRequested.connect(lambda pos, v=view: self._show_item_menu(v, pos))
+            view.setDragEnabled(True)
+            view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+            target = DropTarget(view.viewport(), lambda pos, v=view: self._drop_target(v, pos))
+            target.dropped.connect(self.drop_requested)
         self.selection.selectionChanged.connect(self._selection_changed)
         self.model.layoutChanged.connect(self._selection_changed)
         self.message_label = QLabel()
@@ -146,6 +166,9 @@ class ContentView(QWidget):
         self.message_label.setAccessibleName(self.tr("Folder message"))
         self.message_label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.message_label.customContextMenuRequested.connect(self._show_background_menu)
+        DropTarget(self.message_label, lambda _pos: self._drop_target(None, QPoint())).dropped.connect(
+            self.drop_requested
+        )
         self.stack = QStackedWidget()
         self.stack.setAccessibleName(self.tr("Folder views"))
         for page in self._pages.values():
@@ -360,7 +383,10 @@ class ContentView(QWidget):
         return location_containing(self._locations, os.fsencode(path)) is None
 
     def entries_changed(self, event: ev.EntriesChanged) -> None:
-        """List the shown folder again when the core reports changes in it."""
+        """List the shown folder again when the core reports changes in it (a tag's view: any change)."""
+        if self.tag is not None:
+            self.schedule_refresh()
+            return
         found = self._location()
         if found is None:
             return
@@ -414,6 +440,7 @@ class ContentView(QWidget):
         generation = self._generation
         self._refresh_timer.stop()
         self.path = path
+        self.tag = None
         self.header.show_folder(path)
         self.message_label.clear()
         self.model.clear()
@@ -462,19 +489,38 @@ class ContentView(QWidget):
         self._refresh_timer.stop()
         self._tasks.spawn(self.refresh())
 
+    async def open_tag(self, name: str, color: str | None = None) -> bool:
+        """Show every file and folder carrying the tag ``name``, indexed or not; whether they were listed."""
+        self._refresh_timer.stop()
+        self.path = None
+        self.tag, self._tag_color = name, color
+        self.header.show_tag(name, tag_icon(color))
+        self.message_label.clear()
+        self.model.clear()
+        self._selection_changed()
+        self._loading = True
+        self._show_page()
+        self.tag_opened.emit(name)
+        return await self.refresh()
+
     async def refresh(self) -> bool:
-        """List the shown folder again and apply the differences to the rows shown; whether it was."""
-        if self.path is None:
+        """List the shown folder (or tag) again and apply the differences to the rows shown; whether it
+        was."""
+        if self.path is None and self.tag is None:
             return False
         self._generation += 1
         generation = self._generation
-        path = self.path
-        entries = []
+        path, tag = self.path, self.tag
+        entries: list[Entry] = []
         try:
-            async for chunk in iter_listing(self._core, os.fsencode(path)):
-                if not self._is_current(generation):
-                    return False
-                entries.extend(chunk)
+            if tag is not None:
+                entries = await entries_with_tag(self._core.libraries.current(), tag)
+            else:
+                assert path is not None
+                async for chunk in iter_listing(self._core, os.fsencode(path)):
+                    if not self._is_current(generation):
+                        return False
+                    entries.extend(chunk)
         except (SpacedriveError, OSError) as e:
             if self._is_current(generation):
                 self._loading = False
@@ -486,15 +532,38 @@ class ContentView(QWidget):
         self._loading = False
         self.model.replace(entries)
         self._update_header()
-        self.listing_finished.emit(os.fspath(path))
+        self._selection_changed(only_if_changed=True)
+        if path is not None:
+            self.listing_finished.emit(os.fspath(path))
         return True
+
+    def tags_changed(self, event: ev.TagsChanged | ev.TagUpdated | ev.TagDeleted) -> None:
+        """List again what shows files whose tags changed: a tag's view, a folder holding such files."""
+        if self.tag is not None:
+            if isinstance(event, ev.TagDeleted) and event.name == self.tag:
+                self._generation += 1
+                self.model.clear()
+                self.message_label.setText(self.tr("The tag “{name}” was deleted.").format(name=event.name))
+                self._show_page()
+                return
+            if isinstance(event, ev.TagUpdated) and event.old_name == self.tag:
+                self.tag, self._tag_color = event.name, event.color
+                self.header.title_label.setText(event.name)
+                self.tag_opened.emit(event.name)
+            self.schedule_refresh()
+        elif self.path is not None and not isinstance(event, ev.TagUpdated | ev.TagDeleted):
+            here = os.fsencode(self.path)
+            if any(os.path.dirname(os.fsencode(p)) == here for p in event.paths):
+                self.schedule_refresh()
+        elif self.path is not None:
+            self.schedule_refresh()  # a tag's name shown in the Tags column changed, or it went
 
     def _is_current(self, generation: int) -> bool:
         """Whether a listing started as ``generation`` is still wanted (nothing newer, view not deleted)."""
         return generation == self._generation and shiboken6.isValid(self)
 
     def _update_header(self) -> None:
-        if self.path is None or self._loading:
+        if (self.path is None and self.tag is None) or self._loading:
             return
         found = self._location()
         listed = Listed(
@@ -504,6 +573,7 @@ class ContentView(QWidget):
             from_index=self.model.from_index(),
             filter_text=self.model.filter_text(),
             media_only=self._mode is ViewMode.MEDIA,
+            tag=self.tag is not None,
         )
         self.message_label.setText(self.header.show_listed(listed))
         self._show_page()
@@ -523,8 +593,11 @@ class ContentView(QWidget):
             rows.update(range(selected.top(), selected.bottom() + 1))
         return [self.model.entry(row) for row in sorted(rows)]
 
-    def _selection_changed(self) -> None:
+    def _selection_changed(self, *_args: object, only_if_changed: bool = False) -> None:
         entries = self.selected_entries()
+        if only_if_changed and entries == self._last_selection:
+            return
+        self._last_selection = entries
         self.selection_label.setText(self.tr("%n selected", "", len(entries)) if entries else "")
         if self._mode is ViewMode.COLUMNS:
             self._update_preview(entries)
@@ -558,6 +631,10 @@ class ContentView(QWidget):
         else:
             self.open_file_requested.emit(entry)
 
+    def show_in_folder(self, entry: Entry) -> None:
+        """Show the folder holding ``entry`` (from a tag's view), with it selected."""
+        self._open(Path(os.fsdecode(entry.path)))
+
     def _column_clicked(self, index: QModelIndex) -> None:
         # A click on a folder in the columns view opens it: the double click's second press must not
         # open what lies under the pointer in the folder then shown.
@@ -577,6 +654,52 @@ class ContentView(QWidget):
 
     def _show_item_menu(self, view: QAbstractItemView, pos: QPoint) -> None:
         self.menus.popup(self.context_menu(view.indexAt(pos)), view.viewport(), pos)
+
+    def _drop_target(self, view: QAbstractItemView | None, pos: QPoint) -> Target | None:
+        """A folder under the pointer takes the drop, else the folder shown (a tag's view takes none)."""
+        index = view.indexAt(pos) if view is not None else QModelIndex()
+        if index.isValid():
+            entry = self.model.entry(index.row())
+            if entry.kind == "directory":
+                return Target(folder=entry.path)
+        return Target(folder=os.fsencode(self.path)) if self.path is not None else None
+
+    def select_names(self, names: list[bytes], edit: bool = False) -> None:
+        """Select the shown items with these exact names (new or pasted ones); ``edit``: rename the first."""
+        rows = [row for row in (self.model.row_of(name) for name in names) if row is not None]
+        if not rows:
+            return
+        self.selection.clearSelection()
+        flag = QItemSelectionModel.SelectionFlag
+        for row in rows:
+            self.selection.select(self.model.index(row, 0), flag.Select | flag.Rows)
+        current = self.model.index(rows[0], 0)
+        self.selection.setCurrentIndex(current, flag.NoUpdate)
+        view = self.current_view()
+        view.scrollTo(current)
+        if edit:
+            self.edit_name(current)
+
+    def edit_name(self, index: QModelIndex) -> bool:
+        """Rename the item in place (F2), its name but the extension selected; False where the view shows
+        no names (the media view)."""
+        view = self.current_view()
+        if self._mode is ViewMode.MEDIA or not index.isValid():
+            return False
+        view.setFocus()
+        name_index = self.model.index(index.row(), Column.NAME)
+        view.setCurrentIndex(name_index)
+        view.edit(name_index)
+        editor = QApplication.focusWidget()
+        if isinstance(editor, QLineEdit) and view.isAncestorOf(editor):
+            entry = self.model.entry(index.row())
+            stem = (
+                entry.name
+                if entry.kind == "directory" or not entry.extension
+                else entry.name[: -len(entry.extension) - 1]
+            )
+            editor.setSelection(0, len(stem))
+        return True
 
     def _show_background_menu(self, pos: QPoint) -> None:
         self.menus.popup(self.context_menu(QModelIndex()), self.message_label, pos)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
@@ -21,12 +21,21 @@ if TYPE_CHECKING:
 _SORT_COLUMNS = (Column.NAME, Column.SIZE, Column.KIND, Column.MODIFIED, Column.CREATED)
 
 
+class MenuExtension(Protocol):
+    """Adds commands the content view does not own (the window's file and tag commands) to its menus."""
+
+    def add_item_actions(self, menu: QMenu, entry: Entry) -> None: ...
+
+    def add_folder_actions(self, menu: QMenu) -> None: ...
+
+
 class ContentMenus(QObject):
     """Builds the content view's menus; their actions ask the view (or its signals) to do the work."""
 
     def __init__(self, content: ContentView) -> None:
         super().__init__(content)
         self._content = content
+        self.extension: MenuExtension | None = None
 
     def menu(self, index: QModelIndex) -> QMenu | None:
         """The menu for the item at ``index``, or for the shown folder when ``index`` is not valid."""
@@ -43,6 +52,8 @@ class ContentMenus(QObject):
         menu.setAccessibleName(self.tr("Item menu"))
         is_dir = entry.kind == "directory"
         self._add(menu, self.tr("&Open"), lambda: content.open_entry(entry))
+        if content.tag is not None:
+            self._add(menu, self.tr("Show in &Folder"), lambda: content.show_in_folder(entry))
         if not is_dir:
             self._add(menu, self.tr("Open &With…"), lambda: content.open_with_requested.emit(entry))
         if is_dir:
@@ -58,12 +69,16 @@ class ContentMenus(QObject):
         selected = content.selected_entries()
         paths = [e.path for e in selected] if entry in selected else [entry.path]
         self._add(menu, self.tr("Copy &Path"), lambda: _copy_paths(paths))
+        if self.extension is not None:
+            self.extension.add_item_actions(menu, entry)
         return menu
 
     def _folder_menu(self, folder: Path) -> QMenu:
         content = self._content
         menu = QMenu(content)
         menu.setAccessibleName(self.tr("Folder menu"))
+        if self.extension is not None:
+            self.extension.add_folder_actions(menu)
         self._add(
             menu,
             self.tr("Open &Terminal Here"),

@@ -13,9 +13,11 @@ from PySide6.QtWidgets import QApplication, QFrame, QSplitter, QTabWidget, QVBox
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.domain.location import LocationInfo
+from ui.dnd import DropTarget, Target
 from ui.models.folder import ENTRY_ROLE, ThumbnailSource
 from ui.navigation import display_name
 from ui.tasks import TaskSet
+from ui.views.content_menu import MenuExtension
 from ui.views.explorer_pane import ExplorerPane
 from ui.widgets.view_mode import ViewMode
 
@@ -76,6 +78,8 @@ class Explorer(QWidget):
     open_with_requested(object): choose an application to open this ``Entry`` with.
     open_terminal_requested(str): open a terminal in this folder.
     add_favourite_requested(str): add this folder to the sidebar's favourites.
+    drop_requested(object): files were dropped onto a pane or a tab (a ``ui.dnd.DropRequest``).
+    rename_requested(object, str): rename this ``Entry`` to this name (edited in place in a pane).
     """
 
     active_pane_changed = Signal(object)
@@ -87,6 +91,8 @@ class Explorer(QWidget):
     open_with_requested = Signal(object)
     open_terminal_requested = Signal(object)
     add_favourite_requested = Signal(object)
+    drop_requested = Signal(object)
+    rename_requested = Signal(object, str)
 
     def __init__(
         self,
@@ -103,6 +109,9 @@ class Explorer(QWidget):
         self._tasks = tasks
         self._settings = settings
         self._locations: list[LocationInfo] = []
+        self._cut: frozenset[bytes] = frozenset()
+        #: Adds the file and tag commands to every pane's context menus (``FileActions``).
+        self.menu_extension: MenuExtension | None = None
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setAccessibleName(self.tr("Split view"))
@@ -184,6 +193,11 @@ class Explorer(QWidget):
         content.set_locations(self._locations)
         content.set_thumbnail_loader(self._thumbnails)
         content.restore_view_state(self._settings)
+        content.model.set_cut(self._cut)
+        content.menus.extension = self.menu_extension
+        content.drop_requested.connect(self.drop_requested)
+        content.rename_requested.connect(self.rename_requested)
+        content.tag_opened.connect(lambda _name, p=pane: self._pane_folder_opened(p, ""))
         pane.folder_opened.connect(lambda path, p=pane: self._pane_folder_opened(p, path))
         pane.open_in_new_tab_requested.connect(lambda path, p=pane: self.new_tab(path, self._side_of(p)))
         pane.add_favourite_requested.connect(self.add_favourite_requested)
@@ -203,6 +217,13 @@ class Explorer(QWidget):
         side = ExplorerSide()
         side.tabs.tabCloseRequested.connect(lambda index, s=side: self.close_tab(s.tabs.widget(index)))
         side.tabs.currentChanged.connect(lambda _index, s=side: self._current_tab_changed(s))
+        bar = side.tabs.tabBar()
+        target = DropTarget(
+            bar,
+            lambda pos, b=bar, s=side: self._tab_target(s, b.tabAt(pos)),
+            hovered=lambda pos, b=bar, s=side: self._tab_hovered(s, b.tabAt(pos)),
+        )
+        target.dropped.connect(self.drop_requested)
         self.splitter.addWidget(side)
         self.sides.append(side)
         if self._active is None:
@@ -211,6 +232,18 @@ class Explorer(QWidget):
         self.splitter.setSizes([width // len(self.sides)] * len(self.sides))
         self._mark()
         return side
+
+    def _tab_target(self, side: ExplorerSide, index: int) -> Target | None:
+        """A tab takes files dropped on it into the folder it shows."""
+        pane = side.tabs.widget(index) if index >= 0 else None
+        path = pane.path if isinstance(pane, ExplorerPane) else None
+        return Target(folder=os.fsencode(path)) if path is not None else None
+
+    @staticmethod
+    def _tab_hovered(side: ExplorerSide, index: int) -> None:
+        """Files dragged over a tab bring it forward, so they can be dropped into a folder it shows."""
+        if index >= 0:
+            side.tabs.setCurrentIndex(index)
 
     def _remove_side(self, side: ExplorerSide) -> None:
         self.sides.remove(side)
@@ -262,8 +295,9 @@ class Explorer(QWidget):
         if side is not None:
             index = side.tabs.indexOf(pane)
             side.tabs.setTabText(index, _tab_text(pane.title()))
-            side.tabs.setTabToolTip(index, display_name(path))
-        self.folder_opened.emit(path)
+            side.tabs.setTabToolTip(index, display_name(path) if path else pane.title())
+        if path:
+            self.folder_opened.emit(path)
 
     def _if_active(self, pane: ExplorerPane, signal: SignalInstance, value: object) -> None:
         """Pass on what the active pane reports; the other panes' changes are for their own views."""
@@ -280,6 +314,31 @@ class Explorer(QWidget):
     def entries_changed(self, event: ev.EntriesChanged) -> None:
         for pane in self.panes():
             pane.content.entries_changed(event)
+
+    def tags_changed(self, event: ev.TagsChanged | ev.TagUpdated | ev.TagDeleted) -> None:
+        for pane in self.panes():
+            pane.content.tags_changed(event)
+
+    def set_cut(self, paths: frozenset[bytes]) -> None:
+        """Dim these items in every pane: they were cut to the clipboard."""
+        self._cut = paths
+        for pane in self.panes():
+            pane.content.model.set_cut(paths)
+
+    async def refresh_folders(self, folders: set[bytes]) -> None:
+        """List again, now, the panes showing one of ``folders`` or a tag (a file operation ended)."""
+        for pane in self.panes():
+            content = pane.content
+            if content.tag is not None or (content.path is not None and os.fsencode(content.path) in folders):
+                await content.refresh()
+
+    async def refresh_all(self) -> None:
+        for pane in self.panes():
+            await pane.content.refresh()
+
+    def open_tag(self, name: str, color: str | None = None) -> None:
+        """Show the files carrying the tag ``name`` in the active pane."""
+        self._tasks.spawn(self.active_pane().content.open_tag(name, color))
 
     def set_view_mode(self, mode: ViewMode) -> None:
         """Show the active pane in ``mode`` (the toolbar's choice)."""

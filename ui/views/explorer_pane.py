@@ -174,6 +174,8 @@ class ExplorerPane(QWidget):
     def title(self, path: Path | None = None) -> str:
         """The tab's title: the name of ``path`` (default: the folder shown), the root's path."""
         path = path or self.path
+        if path is None and self.content.tag is not None:
+            return self.content.tag
         if path is None:
             return self.tr("New Tab")
         return display_name(path.name or os.fspath(path))

@@ -27,6 +27,7 @@ from spacedrive.errors import NoCurrentLibrary, SpacedriveError
 from spacedrive.operations.libraries import Library
 from spacedrive.operations.locations import list_locations
 from ui.bridge import CoreBridge
+from ui.dialogs.conflict import ConflictPrompter
 from ui.dialogs.prompts import message_box, show_error
 from ui.dialogs.quick_look import QuickLook
 from ui.icons import app_icon
@@ -38,10 +39,12 @@ from ui.views.content import ContentView
 from ui.views.explorer import Explorer
 from ui.views.explorer_actions import ExplorerActions
 from ui.views.explorer_pane import ExplorerPane
+from ui.views.file_actions import FileActions
 from ui.views.launcher import Launcher
 from ui.views.library_actions import LibraryActions
 from ui.views.location_actions import LocationActions
 from ui.views.places import Places
+from ui.views.tag_actions import TagActions
 from ui.widgets.inspector import Inspector
 from ui.widgets.job_status import JobStatusWidget
 from ui.widgets.jobs_panel import JobsPanel
@@ -92,6 +95,13 @@ class MainWindow(QMainWindow):
         self.explorer = Explorer(core, self.tasks, settings, self.thumbnails)
         self.explorer_actions = ExplorerActions(self.explorer, self, self.tasks)
         self.launcher = Launcher(self, self.tasks)
+        self.file_actions = FileActions(core, self.explorer, self, self.tasks)
+        self.tag_actions = TagActions(core, self.sidebar_model, self, self.tasks, self.explorer.open_tag)
+        self.file_actions.tag_actions = self.tag_actions
+        self.explorer.menu_extension = self.file_actions
+        for pane in self.explorer.panes():
+            pane.content.menus.extension = self.file_actions
+        self.conflicts = ConflictPrompter(core, self, self.tasks)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("main_splitter")
         self.splitter.addWidget(self.sidebar)
@@ -140,6 +150,8 @@ class MainWindow(QMainWindow):
         for library in self.core.libraries.open_libraries():
             self.jobs_model.add_library_jobs(await library.jobs.list())
         await self.refresh_locations()
+        await self.tag_actions.refresh()
+        self.conflicts.show_pending()
         await self.content.open_path(path or Path.home())
 
     def refresh_libraries(self) -> None:
@@ -222,6 +234,18 @@ class MainWindow(QMainWindow):
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
 
+        edit_menu = bar.addMenu(self.tr("&Edit"))
+        files = self.file_actions
+        edit_menu.addActions([files.undo, files.redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([files.cut, files.copy, files.paste])
+        edit_menu.addSeparator()
+        edit_menu.addActions([files.new_folder, files.new_file])
+        edit_menu.addActions([files.rename, files.duplicate])
+        edit_menu.addSeparator()
+        edit_menu.addActions([files.trash, files.delete])
+        edit_menu.aboutToShow.connect(files.update_actions)
+
         library_menu = bar.addMenu(self.tr("&Library"))
         actions = self.library_actions
         library_menu.addAction(actions.new_action)
@@ -292,6 +316,13 @@ class MainWindow(QMainWindow):
         for source in (self.sidebar, self.explorer, self.explorer_actions):
             source.add_favourite_requested.connect(places.add_favourite)
         self.sidebar.remove_favourite_requested.connect(places.remove_favourite)
+        tag_actions = self.tag_actions
+        self.sidebar.open_tag_requested.connect(tag_actions.open)
+        self.sidebar.new_tag_requested.connect(lambda: self.tasks.spawn(tag_actions.create()))
+        self.sidebar.rename_tag_requested.connect(lambda tag: self.tasks.spawn(tag_actions.rename(tag)))
+        self.sidebar.recolor_tag_requested.connect(lambda tag: self.tasks.spawn(tag_actions.recolor(tag)))
+        self.sidebar.delete_tag_requested.connect(lambda tag: self.tasks.spawn(tag_actions.delete(tag)))
+        self.sidebar.drop_requested.connect(self.file_actions.drop)
         self.sidebar.clear_recent_requested.connect(places.clear_recent)
         self.explorer.folder_opened.connect(self._folder_opened)
         self.explorer.active_pane_changed.connect(self._active_pane_changed)
@@ -342,6 +373,18 @@ class MainWindow(QMainWindow):
         bridge.entries_changed.connect(self._entries_changed)
         for signal in (bridge.volume_added, bridge.volume_removed, bridge.volume_updated):
             signal.connect(self.refresh_volumes)
+        for signal in (
+            bridge.tag_created,
+            bridge.tag_updated,
+            bridge.tag_deleted,
+            bridge.tags_changed,
+            bridge.current_library_changed,
+        ):
+            signal.connect(self.tag_actions.schedule_refresh)
+        for signal in (bridge.tags_changed, bridge.tag_updated, bridge.tag_deleted):
+            signal.connect(self.explorer.tags_changed)
+        bridge.conflict_asked.connect(self.conflicts.asked)
+        bridge.conflict_resolved.connect(self.conflicts.resolved)
 
     # ---- settings --------------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@ menus and "+" buttons."""
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.dnd import DropTarget, Target
 from ui.icons import bundled_icon
 from ui.models.sidebar import (
     ADD_ROLE,
@@ -38,6 +41,7 @@ from ui.models.sidebar import (
     LOCATION_INFO_ROLE,
     PATH_ROLE,
     PLACE_ROLE,
+    TAG_ROLE,
     USAGE_ROLE,
     ItemKind,
     Section,
@@ -223,6 +227,12 @@ class Sidebar(QTreeView):
     add_location_requested(): ask for a folder and add it as a location of the current library.
     rescan_location_requested(int): index this location (by id) again.
     remove_location_requested(int): forget this location (by id), after asking.
+    open_tag_requested(object): show the files carrying this ``Tag``.
+    new_tag_requested(): ask for a name and create a tag.
+    rename_tag_requested(object): ask for a new name for this ``Tag``.
+    recolor_tag_requested(object): ask for a new colour for this ``Tag``.
+    delete_tag_requested(object): delete this ``Tag``, after asking.
+    drop_requested(object): files were dropped onto a folder's row or a tag's (a ``ui.dnd.DropRequest``).
     """
 
     switch_requested = Signal(object)
@@ -237,6 +247,12 @@ class Sidebar(QTreeView):
     add_location_requested = Signal()
     rescan_location_requested = Signal(int)
     remove_location_requested = Signal(int)
+    open_tag_requested = Signal(object)
+    new_tag_requested = Signal()
+    rename_tag_requested = Signal(object)
+    recolor_tag_requested = Signal(object)
+    delete_tag_requested = Signal(object)
+    drop_requested = Signal(object)
 
     def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -260,6 +276,8 @@ class Sidebar(QTreeView):
         self.customContextMenuRequested.connect(self._show_menu)
         self.activated.connect(self._activated)
         self.clicked.connect(self._clicked)
+        self.drop_target = DropTarget(self.viewport(), self._drop_target)
+        self.drop_target.dropped.connect(self.drop_requested)
 
     def _expand_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
@@ -282,6 +300,8 @@ class Sidebar(QTreeView):
             self.new_library_requested.emit()
         elif section == Section.LOCATIONS:
             self.add_location_requested.emit()
+        elif section == Section.TAGS:
+            self.new_tag_requested.emit()
 
     def _activated(self, index: QModelIndex) -> None:
         info = index.data(LIBRARY_INFO_ROLE)
@@ -291,8 +311,20 @@ class Sidebar(QTreeView):
 
     def _clicked(self, index: QModelIndex) -> None:
         path = _path_at(index)
+        tag = index.data(TAG_ROLE)
         if path:
             self.open_path_requested.emit(path)
+        elif tag is not None:
+            self.open_tag_requested.emit(tag)
+
+    def _drop_target(self, pos: QPoint) -> Target | None:
+        """Files dropped onto a location, volume, favourite or recent folder go there; onto a tag, get it."""
+        index = self.indexAt(pos)
+        tag = index.data(TAG_ROLE)
+        if tag is not None:
+            return Target(tag=tag.name)
+        path = _path_at(index)
+        return Target(folder=os.fsencode(path)) if path else None
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton:
@@ -304,7 +336,36 @@ class Sidebar(QTreeView):
 
     def context_menu(self, index: QModelIndex) -> QMenu | None:
         """The context menu for the row at ``index`` (library, location or folder actions), or None."""
-        return self.library_menu(index) or self.location_menu(index) or self.place_menu(index)
+        return (
+            self.library_menu(index)
+            or self.location_menu(index)
+            or self.place_menu(index)
+            or self.tag_menu(index)
+        )
+
+    def tag_menu(self, index: QModelIndex) -> QMenu | None:
+        """New Tag for the Tags section; Rename, Change Colour and Delete for a tag's row."""
+        tags = self._model.section_index(Section.TAGS)
+        if index != tags and index.parent() != tags:
+            return None
+        menu = QMenu(self)
+        menu.setAccessibleName(self.tr("Tag menu"))
+        tag = index.data(TAG_ROLE)
+        if tag is not None:
+            show = QAction(self.tr("&Show Files"), menu)
+            show.triggered.connect(lambda: self.open_tag_requested.emit(tag))
+            rename = QAction(self.tr("&Rename…"), menu)
+            rename.triggered.connect(lambda: self.rename_tag_requested.emit(tag))
+            recolor = QAction(self.tr("Change &Colour…"), menu)
+            recolor.triggered.connect(lambda: self.recolor_tag_requested.emit(tag))
+            delete = QAction(self.tr("&Delete…"), menu)
+            delete.triggered.connect(lambda: self.delete_tag_requested.emit(tag))
+            menu.addActions([show, rename, recolor, delete])
+            menu.addSeparator()
+        new = QAction(self.tr("&New Tag…"), menu)
+        new.triggered.connect(self.new_tag_requested)
+        menu.addAction(new)
+        return menu
 
     def library_menu(self, index: QModelIndex) -> QMenu | None:
         """Library actions for a row of the Libraries section, else None."""
