@@ -162,8 +162,10 @@ class ContentView(QWidget):
         self.message_label = QLabel()
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message_label.setWordWrap(True)
-        self.message_label.setEnabled(False)
+        # Muted, but enabled: it takes keyboard focus in the items' place (Ctrl+V into an empty folder).
+        self.message_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.message_label.setAccessibleName(self.tr("Folder message"))
+        self.message_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.message_label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.message_label.customContextMenuRequested.connect(self._show_background_menu)
         DropTarget(self.message_label, lambda _pos: self._drop_target(None, QPoint())).dropped.connect(
@@ -283,11 +285,21 @@ class ContentView(QWidget):
         self.model.set_thumbnail_size(round(size * self.devicePixelRatioF()) if pictures else 0)
 
     def _show_page(self) -> None:
-        """The current view, or the message standing in for it (an empty or unreadable folder)."""
+        """The current view, or the message standing in for it (an empty or unreadable folder); keyboard
+        focus stays in the items' place, so Ctrl+V still pastes into an empty folder."""
+        focused = QApplication.focusWidget()
+        had_focus = focused is not None and self.stack.isAncestorOf(focused)
         if self.message_label.text() and self._mode is not ViewMode.COLUMNS:
             self.stack.setCurrentWidget(self.message_label)
         else:
             self.stack.setCurrentWidget(self._pages[self._mode])
+        if had_focus:
+            self.focus_items()
+
+    def focus_items(self) -> None:
+        """Give keyboard focus to the items shown (or to the message standing in for them)."""
+        page = self.stack.currentWidget()
+        (self.current_view() if page is not self.message_label else page).setFocus()
 
     def set_thumbnail_loader(self, loader: ThumbnailSource | None) -> None:
         """Where pictures of images and videos come from (``ui.thumbnails``); None shows kind icons."""
