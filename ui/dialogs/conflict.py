@@ -164,8 +164,8 @@ class ConflictPrompter(QObject):
     def resolved(self, event: ev.ConflictResolved) -> None:
         """Answered elsewhere: a question still waiting goes, a dialog showing it closes."""
         self._queue = [a for a in self._queue if a.job_id != event.job_id]
-        if self.dialog is not None and self.dialog.asked.job_id == event.job_id:
-            self._settle(None)
+        if self.dialog is not None and self.dialog.asked.job_id == event.job_id and self._answer is not None:
+            _settle(self._answer, None)
 
     def queued(self) -> list[ev.ConflictAsked]:
         return list(self._queue)
@@ -189,12 +189,13 @@ class ConflictPrompter(QObject):
         """Show the dialog and wait for its answer (None: answered elsewhere, or the window went)."""
         dialog = ConflictDialog(asked, self._window)
         self.dialog = dialog
-        self._answer = asyncio.get_running_loop().create_future()
-        dialog.answered.connect(lambda choice, every: self._settle((choice, every)))
-        dialog.destroyed.connect(lambda: self._settle(None))
+        answer: asyncio.Future[tuple[str, bool] | None] = asyncio.get_running_loop().create_future()
+        self._answer = answer
+        dialog.answered.connect(lambda choice, every: _settle(answer, (choice, every)))
+        dialog.destroyed.connect(lambda: _settle(answer, None))
         dialog.show()
         try:
-            return await self._answer
+            return await answer
         finally:
             self.dialog = None
             if shiboken6.isValid(dialog):
@@ -202,6 +203,7 @@ class ConflictPrompter(QObject):
                 dialog.close()
                 dialog.deleteLater()
 
-    def _settle(self, answer: tuple[str, bool] | None) -> None:
-        if self._answer is not None and not self._answer.done():
-            self._answer.set_result(answer)
+
+def _settle(future: asyncio.Future[tuple[str, bool] | None], answer: tuple[str, bool] | None) -> None:
+    if not future.done():
+        future.set_result(answer)
