@@ -1,4 +1,5 @@
-"""Tags in the window: the sidebar lists them, the selection's Tags menu puts them on, a tag shows its files."""
+"""Tags in the window: the sidebar lists them, the selection's Tags menu puts them on, a tag shows its
+files."""
 
 from __future__ import annotations
 
