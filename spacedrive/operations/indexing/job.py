@@ -29,7 +29,7 @@ from spacedrive.domain.location import IndexMode
 from spacedrive.infrastructure.jobs import Job, JobCancelledError, JobContext
 from spacedrive.operations.indexing import content, store
 from spacedrive.operations.indexing.rules import IndexerRules
-from spacedrive.operations.indexing.stream import Written, stream_walk
+from spacedrive.operations.indexing.stream import Piece, Written, stream_walk
 from spacedrive.operations.indexing.walker import WalkStats
 from spacedrive.operations.media.job import queue_thumbnails
 
@@ -94,12 +94,16 @@ class IndexerJob(Job):
         await store.reset_staging(library.db, table)
         seen = 0
         bytes_seen = 0
+        inserted = 0
+        uuids = store.NewUuids()
         walk_stats = WalkStats()
         started = time.perf_counter()
-        # The walkers write their rows into scratch databases on their own cores; this process only
-        # counts, then copies them into the staging table in C.
+        loop = asyncio.get_running_loop()
+        # The walkers write their rows into scratch databases on their own cores, a piece at a time;
+        # this process copies each finished piece in C while they walk on: into entries on a first
+        # scan, into the staging table on a rescan.
         scratch_dir = library.path / "scan" / str(ctx.job_id)  # its own: scans may run side by side
-        await asyncio.get_running_loop().run_in_executor(None, _clear_scratch, scratch_dir)
+        await loop.run_in_executor(None, _clear_scratch, scratch_dir)
         try:
             async with contextlib.aclosing(
                 stream_walk(self.path, rules, scratch_dir=str(scratch_dir))
@@ -109,6 +113,15 @@ class IndexerJob(Job):
                         walk_stats = item
                         continue
                     await ctx.check_interrupt()
+                    if isinstance(item, Piece):
+                        if first_scan:
+                            inserted += await store.insert_piece(
+                                library.db, self.location_id, now, item.path, item.count, uuids
+                            )
+                        else:
+                            await store.load_scratch(library.db, table, [item.path])
+                        await loop.run_in_executor(None, os.remove, item.path)
+                        continue
                     if isinstance(item, Written):
                         seen += item.count
                         bytes_seen += item.bytes
@@ -122,22 +135,23 @@ class IndexerJob(Job):
             walked = time.perf_counter() - started
             ctx.progress(seen, seen, phase="processing", message="writing the index")
             if first_scan:
-                result = store.ApplyResult(
-                    inserted=await store.insert_first_scan(
-                        library.db, self.location_id, now, table, walk_stats.scratch_files
-                    )
-                )
+                inserted += await store.finish_first_scan(library.db, self.location_id, now, table, uuids)
+                result = store.ApplyResult(inserted=inserted)
             else:
-                await store.load_scratch(library.db, table, walk_stats.scratch_files)
                 result = await store.apply_staging(library.db, self.location_id, now, table, force=self.force)
                 if result.updated or result.deleted:
                     await content.drop_orphan_identities(library.db)  # shallow mode has no content phase
-        except BaseException:
+        except BaseException as e:
             with contextlib.suppress(Exception):  # the staged rows would otherwise stay until close
                 await store.drop_staging(library.db, table)
+            if first_scan and isinstance(e, Exception):
+                # Cancelled or failed: the location is left as before its first scan. (Stopped with the
+                # process or the library, the job resumes later and its rescan keeps what was copied.)
+                with contextlib.suppress(Exception):
+                    await store.discard_first_scan(library.db, self.location_id, now)
             raise
         finally:
-            await asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, scratch_dir, True)
+            await loop.run_in_executor(None, shutil.rmtree, scratch_dir, True)
         self.stats = {
             "walk_seconds": round(walked, 3),
             "write_seconds": round(time.perf_counter() - started - walked, 3),

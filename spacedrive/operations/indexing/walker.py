@@ -66,8 +66,6 @@ class WalkStats:
     bytes: int = 0
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
-    #: Scratch databases the walkers wrote their rows into (``stream_walk(scratch_dir=...)``).
-    scratch_files: list[str] = field(default_factory=list)
 
     def merge(self, other: WalkStats) -> None:
         """Add another walker's share of the same tree."""
@@ -76,7 +74,6 @@ class WalkStats:
         self.bytes += other.bytes
         self.skipped += other.skipped
         self.warnings += other.warnings
-        self.scratch_files += other.scratch_files
 
 
 def walk(
