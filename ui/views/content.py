@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
@@ -25,48 +21,26 @@ from PySide6.QtWidgets import (
 )
 
 from spacedrive.core import Core
-from spacedrive.domain import events as ev
 from spacedrive.domain.entry import Entry
 from spacedrive.domain.location import LocationInfo
-from spacedrive.errors import SpacedriveError
-from spacedrive.operations.listing import iter_listing
-from spacedrive.operations.tags import entries_with_tag
 from ui.dnd import DropTarget, Target
-from ui.icons import tag_icon
 from ui.models.folder import Column, FolderModel, ThumbnailSource
 from ui.tasks import TaskSet
+from ui.views import content_state
 from ui.views.column_view import ColumnBrowser
-from ui.views.content_header import ContentHeader, Listed
+from ui.views.content_header import ContentHeader
+from ui.views.content_listing import ListingMixin
 from ui.views.content_menu import ContentMenus
+from ui.views.content_state import ZOOM
 from ui.views.item_views import DetailsView, GridView, MediaView
-from ui.views.read_ahead import ReadAhead
 from ui.widgets.view_mode import ViewMode
 from ui.widgets.zoom_slider import ZoomSlider
 
 #: How long changes reported for the shown folder are gathered before it is listed again (ms).
 REFRESH_DELAY = 150
-#: Per view mode: smallest, largest and default icon size, and the zoom step (pixels).
-ZOOM: dict[ViewMode, tuple[int, int, int, int]] = {
-    ViewMode.GRID: (32, 256, 64, 16),
-    ViewMode.DETAILS: (16, 64, 16, 8),
-    ViewMode.COLUMNS: (16, 64, 16, 8),
-    ViewMode.MEDIA: (32, 256, 128, 16),
-}
 
 
-def location_containing(locations: list[LocationInfo], path: bytes) -> tuple[LocationInfo, bytes] | None:
-    """The location ``path`` is in (or is), with the path relative to it (b"" for its root)."""
-    for info in locations:
-        root = os.fsencode(info.path).rstrip(b"/") or b"/"
-        if path == root:
-            return info, b""
-        prefix = root if root.endswith(b"/") else root + b"/"
-        if path.startswith(prefix):
-            return info, path[len(prefix) :]
-    return None
-
-
-class ContentView(QWidget):
+class ContentView(ListingMixin, QWidget):
     """A header (folder name, path, indexed badge, item count, filter) above the folder's items in one of
     four views over one model (grid, details, columns, media), and a zoom slider under them. Lists
     through ``iter_listing``, so folders inside a location come from the index; the shown folder is
@@ -117,7 +91,7 @@ class ContentView(QWidget):
         self._loading = False
         self._failed = False
         self._mode = ViewMode.GRID
-        self._zoom = {mode: default for mode, (_, _, default, _) in ZOOM.items()}
+        self.zoom_sizes = {mode: default for mode, (_, _, default, _) in ZOOM.items()}
         self._loader: ThumbnailSource | None = None
         #: Activations arriving sooner than this (a double click's second half) are ignored (monotonic s).
         self._ignore_activation_until = 0.0
@@ -254,22 +228,22 @@ class ContentView(QWidget):
 
     def icon_size(self) -> int:
         """The current view's icon size in pixels."""
-        return self._zoom[self._mode]
+        return self.zoom_sizes[self._mode]
 
     def set_zoom(self, size: int) -> None:
         low, high, _, _ = ZOOM[self._mode]
-        self._zoom[self._mode] = max(low, min(high, size))
+        self.zoom_sizes[self._mode] = max(low, min(high, size))
         self._apply_zoom()
 
     def zoom_in(self) -> None:
-        self.set_zoom(self._zoom[self._mode] + ZOOM[self._mode][3])
+        self.set_zoom(self.zoom_sizes[self._mode] + ZOOM[self._mode][3])
 
     def zoom_out(self) -> None:
-        self.set_zoom(self._zoom[self._mode] - ZOOM[self._mode][3])
+        self.set_zoom(self.zoom_sizes[self._mode] - ZOOM[self._mode][3])
 
     def _apply_zoom(self) -> None:
         mode = self._mode
-        size = self._zoom[mode]
+        size = self.zoom_sizes[mode]
         if mode is ViewMode.GRID:
             self.grid_view.set_icon_size(size)
         elif mode is ViewMode.MEDIA:
@@ -346,255 +320,11 @@ class ContentView(QWidget):
 
     def save_view_state(self, settings: QSettings) -> None:
         """Remember the view mode, sort order, zoom per view, hidden files and the details columns."""
-        settings.setValue("view/mode", self._mode.value)
-        settings.setValue("view/sort_column", self.model.sort_column().name.lower())
-        descending = self.model.sort_order() == Qt.SortOrder.DescendingOrder
-        settings.setValue("view/sort_order", "descending" if descending else "ascending")
-        for mode, size in self._zoom.items():
-            settings.setValue(f"view/zoom_{mode.value}", size)
-        settings.setValue("view/show_hidden", self.show_hidden())
-        settings.setValue("view/details_header", self.details_view.header().saveState())
+        content_state.save(self, settings)
 
     def restore_view_state(self, settings: QSettings) -> None:
         """Apply what ``save_view_state`` remembered; values missing or not understood keep the defaults."""
-        header = settings.value("view/details_header")
-        if header is not None:
-            self.details_view.header().restoreState(header)
-        for mode in ViewMode:
-            with contextlib.suppress(TypeError, ValueError):
-                self._zoom[mode] = int(settings.value(f"view/zoom_{mode.value}", self._zoom[mode]))
-            low, high, _, _ = ZOOM[mode]
-            self._zoom[mode] = max(low, min(high, self._zoom[mode]))
-        self.set_show_hidden(settings.value("view/show_hidden", False, type=bool))
-        column = str(settings.value("view/sort_column", "name")).upper()
-        descending = settings.value("view/sort_order", "ascending") == "descending"
-        self.sort_by(
-            Column[column] if column in Column.__members__ else Column.NAME,
-            Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
-        )
-        mode = str(settings.value("view/mode", self._mode.value))
-        if mode in set(ViewMode):
-            self.set_view_mode(ViewMode(mode))
-        self._apply_zoom()
-
-    # ---- locations -------------------------------------------------------------------------------------
-
-    def set_locations(self, locations: list[LocationInfo]) -> None:
-        """The current library's locations: they decide what "Add as Location" offers and what is indexed."""
-        before = self._location()
-        self._locations = list(locations)
-        after = self._location()
-        if before is None and after is None:
-            return
-        if before is None or after is None or before[0] != after[0]:
-            # The shown folder became part of a location, left one, or its location's scan state changed.
-            self.schedule_refresh()
-
-    def can_add_location(self, path: Path) -> bool:
-        """Whether ``path`` is a folder outside every location of the current library."""
-        return location_containing(self._locations, os.fsencode(path)) is None
-
-    def entries_changed(self, event: ev.EntriesChanged) -> None:
-        """List the shown folder again when the core reports changes in it (a tag's view: any change)."""
-        if self.tag is not None:
-            self.schedule_refresh()
-            return
-        found = self._location()
-        if found is None:
-            return
-        info, rel = found
-        if event.location_id == info.id and os.fsencode(event.relative_path) == rel:
-            self.schedule_refresh()
-
-    def _location(self) -> tuple[LocationInfo, bytes] | None:
-        if self.path is None:
-            return None
-        return location_containing(self._locations, os.fsencode(self.path))
-
-    def _column_root(self, path: Path) -> Path:
-        """Where the columns view starts: the shown location's root, else home, else the file system's."""
-        found = location_containing(self._locations, os.fsencode(path))
-        if found is not None:
-            return Path(found[0].path)
-        home = Path.home()
-        return home if path == home or home in path.parents else Path(path.anchor or "/")
-
-    # ---- listing ---------------------------------------------------------------------------------------
-
-    def _list_folder(self, path: Path) -> AsyncIterator[list[Entry]]:
-        return iter_listing(self._core, os.fsencode(path))
-
-    async def open_path(self, path: Path) -> None:
-        """Show ``path`` (a folder, or a file shown selected in its folder); a newer call wins.
-
-        Opening the folder already shown lists it again in place, keeping the selection. Going up to a
-        folder of the chain shown selects the folder that was shown.
-        """
-        path = path.expanduser().absolute()
-        selected: bytes | None = None
-        if path.exists() and not path.is_dir():
-            path, selected = path.parent, os.fsencode(path.name)
-        elif self.path is not None and path in self.path.parents:
-            selected = os.fsencode(self.path.relative_to(path).parts[0])
-        if path == self.path and not self._loading:
-            listed = await self.refresh()
-        else:
-            listed = await self._load(path)
-        row = self.model.row_of(selected) if listed and selected else None
-        if row is not None:
-            index = self.model.index(row, 0)
-            self.selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-            self.current_view().scrollTo(index)
-
-    async def _load(self, path: Path) -> bool:
-        """Show a new folder, its rows appearing chunk by chunk; whether it was listed to the end."""
-        self._generation += 1
-        generation = self._generation
-        self._refresh_timer.stop()
-        self.path = path
-        self.tag = None
-        self.header.show_folder(path)
-        self.message_label.clear()
-        self.model.clear()
-        self._selection_changed()
-        if self._mode is ViewMode.COLUMNS:
-            self.columns_view.set_folder(path, self._column_root(path))
-        self._show_page()
-        self._loading = True
-        self.folder_opened.emit(os.fspath(path))
-        reader = ReadAhead(iter_listing(self._core, os.fsencode(path)))
-        try:
-            while (batch := await reader.next_batch()) is not None:
-                if not self._is_current(generation):
-                    return False
-                self.model.append(batch)
-        except (SpacedriveError, OSError) as e:
-            if self._is_current(generation):
-                self._loading = False
-                self._show_error(e)
-            return False
-        finally:
-            reader.close()
-        if not self._is_current(generation):
-            return False
-        # Putting 100k rows in order and showing them are two turns of the loop, not one long stall.
-        self.model.sort_rows()
-        await asyncio.sleep(0)
-        if not self._is_current(generation):
-            return False
-        self._loading = False
-        self.model.finish()
-        self._update_header()
-        self.listing_finished.emit(os.fspath(path))
-        return True
-
-    def schedule_refresh(self) -> None:
-        """List the shown folder again soon; requests arriving meanwhile are served by the same listing."""
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
-
-    def _refresh_now(self) -> None:
-        self._tasks.spawn(self.refresh())
-
-    def reload(self) -> None:
-        """List the shown folder again now (F5)."""
-        self._refresh_timer.stop()
-        self._tasks.spawn(self.refresh())
-
-    async def open_tag(self, name: str, color: str | None = None) -> bool:
-        """Show every file and folder carrying the tag ``name``, indexed or not; whether they were listed."""
-        self._refresh_timer.stop()
-        self.path = None
-        self.tag, self._tag_color = name, color
-        self.header.show_tag(name, tag_icon(color))
-        self.message_label.clear()
-        self.model.clear()
-        self._selection_changed()
-        self._loading = True
-        self._show_page()
-        self.tag_opened.emit(name)
-        return await self.refresh()
-
-    async def refresh(self) -> bool:
-        """List the shown folder (or tag) again and apply the differences to the rows shown; whether it
-        was."""
-        if self.path is None and self.tag is None:
-            return False
-        self._generation += 1
-        generation = self._generation
-        path, tag = self.path, self.tag
-        entries: list[Entry] = []
-        try:
-            if tag is not None:
-                entries = await entries_with_tag(self._core.libraries.current(), tag)
-            else:
-                assert path is not None
-                async for chunk in iter_listing(self._core, os.fsencode(path)):
-                    if not self._is_current(generation):
-                        return False
-                    entries.extend(chunk)
-        except (SpacedriveError, OSError) as e:
-            if self._is_current(generation):
-                self._loading = False
-                self.model.clear()
-                self._show_error(e)
-            return False
-        if not self._is_current(generation):
-            return False
-        self._loading = False
-        self.model.replace(entries)
-        self._update_header()
-        self._selection_changed(only_if_changed=True)
-        if path is not None:
-            self.listing_finished.emit(os.fspath(path))
-        return True
-
-    def tags_changed(self, event: ev.TagsChanged | ev.TagUpdated | ev.TagDeleted) -> None:
-        """List again what shows files whose tags changed: a tag's view, a folder holding such files."""
-        if self.tag is not None:
-            if isinstance(event, ev.TagDeleted) and event.name == self.tag:
-                self._generation += 1
-                self.model.clear()
-                self.message_label.setText(self.tr("The tag “{name}” was deleted.").format(name=event.name))
-                self._show_page()
-                return
-            if isinstance(event, ev.TagUpdated) and event.old_name == self.tag:
-                self.tag, self._tag_color = event.name, event.color
-                self.header.title_label.setText(event.name)
-                self.tag_opened.emit(event.name)
-            self.schedule_refresh()
-        elif self.path is not None and not isinstance(event, ev.TagUpdated | ev.TagDeleted):
-            here = os.fsencode(self.path)
-            if any(os.path.dirname(os.fsencode(p)) == here for p in event.paths):
-                self.schedule_refresh()
-        elif self.path is not None:
-            self.schedule_refresh()  # a tag's name shown in the Tags column changed, or it went
-
-    def _is_current(self, generation: int) -> bool:
-        """Whether a listing started as ``generation`` is still wanted (nothing newer, view not deleted)."""
-        return generation == self._generation and shiboken6.isValid(self)
-
-    def _update_header(self) -> None:
-        if (self.path is None and self.tag is None) or self._loading:
-            return
-        found = self._location()
-        listed = Listed(
-            count=self.model.rowCount(),
-            total=self.model.total_count(),
-            location=found[0] if found else None,
-            from_index=self.model.from_index(),
-            filter_text=self.model.filter_text(),
-            media_only=self._mode is ViewMode.MEDIA,
-            tag=self.tag is not None,
-        )
-        self.message_label.setText(self.header.show_listed(listed))
-        self._show_page()
-
-    def _show_error(self, error: SpacedriveError | OSError) -> None:
-        reason = error.message if isinstance(error, SpacedriveError) else (error.strerror or str(error))
-        self.header.show_error()
-        self.message_label.setText(self.tr("This folder cannot be read: {reason}").format(reason=reason))
-        self.stack.setCurrentWidget(self.message_label)
+        content_state.restore(self, settings)
 
     # ---- interaction -----------------------------------------------------------------------------------
 
