@@ -36,6 +36,11 @@ class JobContext:
     def library(self) -> Any:
         return self.services.get("library")
 
+    @property
+    def cancel_requested(self) -> bool:
+        """The user cancelled the job (a shutdown is no cancel: the job resumes when the library opens)."""
+        return self._handle.cancel_requested
+
     def progress(
         self,
         completed: int,

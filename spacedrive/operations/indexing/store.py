@@ -12,14 +12,13 @@ the location.
 from __future__ import annotations
 
 import itertools
-import os
-import time
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from spacedrive.infrastructure.db.database import Database
+from spacedrive.operations.indexing.uuids import scan_prefix, sql_uuid
 from spacedrive.operations.indexing.walker import ROW_COLUMNS, Row
 
 _COLS = ", ".join(ROW_COLUMNS)
@@ -56,55 +55,29 @@ async def count_entries(db: Database, location_id: int) -> int:
         return int(result.scalar_one())
 
 
-#: The 256 byte values, for building a UUID's bytes in SQL (substr of a blob is a blob).
-_BYTE_VALUES = "X'" + bytes(range(256)).hex() + "'"
+#: The entry columns from a walker's compact scratch rows (``walker.SCRATCH_COLUMNS``): a file's
+#: aggregates are its size and zeros, and a name starting with a dot is hidden.
+_FROM_SCRATCH = ", ".join(
+    {
+        "aggregate_size": "coalesce(aggregate_size, size)",
+        "child_count": "coalesce(child_count, 0)",
+        "file_count": "coalesce(file_count, 0)",
+        "hidden": "substr(name, 1, 1) = X'2E'",
+    }.get(column, column)
+    for column in ROW_COLUMNS
+)
 
 
-class NewUuids:
-    """UUIDs for the entries one scan inserts, made by SQLite in C while rows are copied.
-
-    RFC 9562 UUIDv7: the scan's start in milliseconds (48 bits), the version and variant, 34 random
-    bits drawn once per scan, then a 40-bit counter. Entries inserted one after the other get ascending
-    UUIDs, so the unique index on ``uuid`` is appended to at its right edge instead of being updated at
-    a random place per row (with random UUIDs, keeping that index while inserting 1M rows costs ~3x
-    more than rebuilding it; in order it costs less).
-    """
-
-    def __init__(self) -> None:
-        ms = time.time_ns() // 1_000_000
-        r = int.from_bytes(os.urandom(5), "big")
-        self.prefix = (ms & (2**48 - 1)).to_bytes(6, "big") + bytes(
-            (0x70 | (r >> 30) & 0x0F, (r >> 22) & 0xFF, 0x80 | (r >> 16) & 0x3F, (r >> 8) & 0xFF, r & 0xFF)
-        )
-        self._next = 0
-
-    def reserve(self, count: int) -> int:
-        """Take ``count`` counter values; returns the base (the first value is base + 1)."""
-        base = self._next
-        self._next += count
-        return base
-
-    def sql(self, counter: str) -> str:
-        """An SQL expression of the 16-byte UUID for the integer SQL expression ``counter``."""
-        parts = " || ".join(
-            f"substr({_BYTE_VALUES}, ((({counter}) >> {shift}) & 255) + 1, 1)" for shift in (32, 24, 16, 8, 0)
-        )
-        return f"CAST(X'{self.prefix.hex()}' || {parts} AS BLOB)"
-
-
-async def insert_piece(
-    db: Database, location_id: int, indexed_at: int, piece: str, count: int, uuids: NewUuids
-) -> int:
-    """A first scan: copy one scratch database a walker completed (rowids 1..count) into entries.
+async def insert_piece(db: Database, location_id: int, indexed_at: int, piece: str) -> int:
+    """A first scan: copy one scratch database a walker completed into entries.
 
     One short transaction per piece, while the walk goes on: the indexes stay in place (rows arrive
-    folder by folder, so the key index is updated at a few places at a time, and the UUIDs ascend, so
-    the uuid index is appended to). A crash leaves the entries copied so far, with their indexes intact;
-    the resumed job then rescans, and the diff converges on the uninterrupted result. An entry another
-    writer put at the same key meanwhile (a copy into the location, followed) is kept.
+    folder by folder, so the key index is updated at a few places at a time, and the walkers' UUIDs
+    ascend, so the uuid index is appended to). A crash leaves the entries copied so far, with their
+    indexes intact; the resumed job then rescans, and the diff converges on the uninterrupted result.
+    An entry another writer put at the same key meanwhile (a copy into the location, followed) is kept.
     """
     name = f"scan_piece_{next(_staging_ids)}"  # unique: scans run side by side
-    base = uuids.reserve(count)
     attached = False
     try:
         async with db.write() as session:
@@ -113,7 +86,7 @@ async def insert_piece(
             attached = True
             cur = await d.execute(
                 f"INSERT OR IGNORE INTO entries (location_id, indexed_at, uuid, {_COLS}) "
-                f"SELECT {int(location_id)}, {int(indexed_at)}, {uuids.sql(f'{base} + rowid')}, {_COLS} "
+                f"SELECT {int(location_id)}, {int(indexed_at)}, uuid, {_FROM_SCRATCH} "
                 f"FROM {name}.rows ORDER BY rowid"
             )
             return max(int(cur.rowcount), 0)
@@ -124,24 +97,18 @@ async def insert_piece(
                 await d.execute(f"DETACH DATABASE {name}")
 
 
-async def finish_first_scan(
-    db: Database, location_id: int, indexed_at: int, table: str, uuids: NewUuids
-) -> int:
+async def finish_first_scan(db: Database, location_id: int, indexed_at: int, table: str) -> int:
     """A first scan's end: rows staged directly (a walk without scratch databases) go into entries,
     and loose entries at the location's paths are adopted. Returns the rows inserted here."""
+    new_uuid = sql_uuid(scan_prefix(), "rowid")
     async with db.write() as session:
         d = await _raw(await session.connection())
-        cur = await d.execute(f"SELECT count(*) FROM temp.{table}")
-        count = int((await cur.fetchone())[0])
-        inserted = 0
-        if count:
-            base = uuids.reserve(count)
-            cur = await d.execute(
-                f"INSERT OR IGNORE INTO entries (location_id, indexed_at, uuid, {_COLS}) "
-                f"SELECT {int(location_id)}, {int(indexed_at)}, {uuids.sql(f'{base} + rowid')}, {_COLS} "
-                f"FROM temp.{table} ORDER BY rowid"
-            )
-            inserted = max(cur.rowcount, 0)
+        cur = await d.execute(
+            f"INSERT OR IGNORE INTO entries (location_id, indexed_at, uuid, {_COLS}) "
+            f"SELECT {int(location_id)}, {int(indexed_at)}, coalesce(uuid, {new_uuid}), {_COLS} "
+            f"FROM temp.{table} ORDER BY rowid"
+        )
+        inserted = max(int(cur.rowcount), 0)
         await adopt_loose(d, int(location_id))
         await d.execute(f"DROP TABLE temp.{table}")
     return inserted
@@ -177,7 +144,7 @@ async def reset_staging(db: Database, table: str) -> None:
             f"CREATE TEMP TABLE {table} (relative_path BLOB, name BLOB, extension BLOB, "
             "kind INT, size INT, aggregate_size INT, child_count INT, file_count INT, inode INT, "
             "permissions INT, hidden INT, created_at INT, modified_at INT, "
-            "agg_known INT NOT NULL DEFAULT 1)"
+            "agg_known INT NOT NULL DEFAULT 1, uuid BLOB)"
         )
 
 
@@ -194,7 +161,9 @@ async def load_scratch(db: Database, table: str, files: list[str]) -> None:
                 await d.execute(f"ATTACH DATABASE ? AS {name}", (path,))  # before a write opens a transaction
                 attached.append(name)
             for name in names:
-                await d.execute(f"INSERT INTO temp.{table} ({_COLS}) SELECT {_COLS} FROM {name}.rows")
+                await d.execute(
+                    f"INSERT INTO temp.{table} ({_COLS}, uuid) SELECT {_FROM_SCRATCH}, uuid FROM {name}.rows"
+                )
     finally:
         if attached:
             async with db.write() as session:
@@ -344,7 +313,7 @@ async def apply_staging(
         )
         result.updated = max(cur.rowcount, 0) - (result.moved if force else 0)
         # 3. New.
-        new_uuid = NewUuids().sql("s.rowid")
+        new_uuid = f"coalesce(s.uuid, {sql_uuid(scan_prefix(), 's.rowid')})"  # walkers number theirs
         cur = await d.execute(
             f"""INSERT INTO entries (location_id, indexed_at, uuid, {_COLS})
             SELECT {loc}, {int(indexed_at)}, {new_uuid}, {", ".join("s." + c for c in ROW_COLUMNS)}

@@ -22,7 +22,14 @@ from typing import Any
 
 from spacedrive.infrastructure.processes import bare_main
 from spacedrive.operations.indexing.rules import IndexerRules
-from spacedrive.operations.indexing.walker import ROW_COLUMNS, Row, WalkStats, walk
+from spacedrive.operations.indexing.uuids import UuidCounter, scan_prefix
+from spacedrive.operations.indexing.walker import (
+    SCRATCH_COLUMNS,
+    SCRATCH_FOLDER_COLUMNS,
+    Row,
+    WalkStats,
+    walk,
+)
 
 #: Walker processes for a large tree (two cores here: two walkers plus the writer keep both busy).
 WALKERS = max(1, min(2, os.cpu_count() or 1))
@@ -32,28 +39,35 @@ class WalkError(Exception):
     """The root itself could not be walked (missing, unreadable, not a folder)."""
 
 
-#: The scratch table a walker fills, with the staging table's columns.
-SCRATCH_TABLE = (
-    "CREATE TABLE rows (relative_path BLOB, name BLOB, extension BLOB, kind INT, size INT, "
-    "aggregate_size INT, child_count INT, file_count INT, inode INT, permissions INT, hidden INT, "
-    "created_at INT, modified_at INT)"
-)
-
+#: The scratch table a walker fills: compact rows (files leave the last three columns NULL).
+SCRATCH_TABLE = f"CREATE TABLE rows ({', '.join(SCRATCH_FOLDER_COLUMNS)})"
 
 #: Rows per INSERT statement: binding many rows per statement step costs a third less than one each.
 ROWS_PER_INSERT = 50
-_ONE_ROW = "(" + ", ".join("?" * len(ROW_COLUMNS)) + ")"
-_INSERT_ONE = f"INSERT INTO rows VALUES {_ONE_ROW}"
-_INSERT_MANY = f"INSERT INTO rows VALUES {', '.join([_ONE_ROW] * ROWS_PER_INSERT)}"
 
 
-def _insert_rows(db: sqlite3.Connection, rows: list[Row]) -> None:
-    """Append rows to a scratch table: whole groups through the multi-row statement, the rest one by one."""
+def _inserts(columns: tuple[str, ...]) -> tuple[str, str, int]:
+    """(one-row INSERT, ``ROWS_PER_INSERT``-row INSERT, parameters per row) for these columns."""
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    head = f"INSERT INTO rows ({', '.join(columns)}) VALUES "
+    return head + one, head + ", ".join([one] * ROWS_PER_INSERT), len(columns)
+
+
+_FILE_INSERTS = _inserts(SCRATCH_COLUMNS)
+_FOLDER_INSERTS = _inserts(SCRATCH_FOLDER_COLUMNS)
+
+
+def _insert_rows(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Append a batch of compact rows (files', or folders') to a scratch table: whole groups through
+    the multi-row statement, the rest one by one."""
+    insert_one, insert_many, width = (
+        _FILE_INSERTS if len(rows[0]) == len(SCRATCH_COLUMNS) else _FOLDER_INSERTS
+    )
     whole = len(rows) - len(rows) % ROWS_PER_INSERT
     flat = list(itertools.chain.from_iterable(rows[:whole]))
-    width = ROWS_PER_INSERT * len(ROW_COLUMNS)
-    db.executemany(_INSERT_MANY, (flat[i : i + width] for i in range(0, len(flat), width)))
-    db.executemany(_INSERT_ONE, rows[whole:])
+    step = ROWS_PER_INSERT * width
+    db.executemany(insert_many, (flat[i : i + step] for i in range(0, len(flat), step)))
+    db.executemany(insert_one, rows[whole:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +101,16 @@ class _Pieces:
     in C. No journal, no fsync: the files are thrown away after the copy.
     """
 
-    def __init__(self, conn: Connection, prefix: str) -> None:
+    def __init__(self, conn: Connection, prefix: str, rows_per_piece: int) -> None:
         self._conn = conn
         self._prefix = prefix
+        self._rows_per_piece = rows_per_piece
         self._made = 0
         self._db: sqlite3.Connection | None = None
         self._path = ""
         self._rows = 0
 
-    def add(self, rows: list[Row]) -> None:
+    def add(self, rows: list[tuple[Any, ...]]) -> None:
         if self._db is None:
             self._path = f"{self._prefix}-{self._made}.db"
             self._made += 1
@@ -107,7 +122,7 @@ class _Pieces:
         _insert_rows(self._db, rows)
         self._rows += len(rows)
         self._conn.send_bytes(pickle.dumps(("written", (len(rows), sum(r[4] for r in rows))), protocol=5))
-        if self._rows >= PIECE_ROWS:
+        if self._rows >= self._rows_per_piece:
             self.finish()
 
     def finish(self) -> None:
@@ -129,8 +144,10 @@ def _child(
     rel_prefix: bytes,
     work: Any,
     scratch: str | None,
+    rows_per_piece: int,
+    uuids: UuidCounter | None,
 ) -> None:
-    pieces = _Pieces(conn, scratch) if scratch is not None else None
+    pieces = _Pieces(conn, scratch, rows_per_piece) if scratch is not None else None
 
     def send_rows(rows: list[Row]) -> None:
         conn.send_bytes(pickle.dumps(("rows", rows), protocol=5))
@@ -139,17 +156,26 @@ def _child(
     total = WalkStats()
     try:
         parsed = IndexerRules.from_dict(rules)
+        root_listing: list[os.DirEntry[bytes]] | None = None
         while True:
             names = work.get() if work is not None else None
             if work is not None and names is None:
                 break
+            root_entries = None
+            if names is not None:
+                if root_listing is None:  # listed once, not once per top-level name taken
+                    with os.scandir(root) as it:
+                        root_listing = list(it)
+                wanted = frozenset(names)
+                root_entries = [e for e in root_listing if e.name in wanted]
             stats = walk(
                 root,
                 parsed,
                 emit,
                 recursive=recursive,
                 rel_prefix=rel_prefix,
-                only=frozenset(names) if names is not None else None,
+                root_entries=root_entries,
+                uuids=uuids,
             )
             total.merge(stats)
             if work is None:
@@ -221,12 +247,23 @@ async def stream_walk(
         workers = 1
     conns: list[Connection] = []
     procs = []
+    prefix = scan_prefix()
     for i in range(workers):
         parent, child = ctx.Pipe(duplex=False)
         scratch = os.path.join(scratch_dir, f"walk-{os.getpid()}-{i}") if scratch_dir else None
         proc = ctx.Process(
             target=_child,
-            args=(child, root, rules.to_dict(), recursive, rel_prefix, work, scratch),
+            args=(
+                child,
+                root,
+                rules.to_dict(),
+                recursive,
+                rel_prefix,
+                work,
+                scratch,
+                PIECE_ROWS,
+                UuidCounter(prefix, i) if scratch_dir else None,
+            ),
             daemon=True,
         )
         with bare_main():

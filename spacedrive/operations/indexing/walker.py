@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spacedrive.operations.indexing.rules import _JUNK_SUFFIXES, JUNK_NAMES, SYSTEM_NAMES, IndexerRules
+from spacedrive.operations.indexing.uuids import UuidCounter
 
 KIND_FILE, KIND_DIR, KIND_SYMLINK, KIND_OTHER = 0, 1, 2, 3
 
@@ -39,6 +40,22 @@ ROW_COLUMNS = (
     "created_at",
     "modified_at",
 )
+#: The compact rows walkers write into their scratch databases (``walk(uuids=...)``): what a file needs
+#: and a new UUID; its aggregates equal its size and zeros, ``hidden`` follows from its name. Folders'
+#: rows add their aggregates (``SCRATCH_FOLDER_COLUMNS``) and come in batches of their own.
+SCRATCH_COLUMNS = (
+    "relative_path",
+    "name",
+    "extension",
+    "kind",
+    "size",
+    "inode",
+    "permissions",
+    "created_at",
+    "modified_at",
+    "uuid",
+)
+SCRATCH_FOLDER_COLUMNS = (*SCRATCH_COLUMNS, "aggregate_size", "child_count", "file_count")
 BATCH_SIZE = 5000
 
 
@@ -79,12 +96,13 @@ class WalkStats:
 def walk(
     root: bytes,
     rules: IndexerRules,
-    emit: Callable[[list[Row]], None],
+    emit: Callable[[list[Any]], None],
     batch_size: int = BATCH_SIZE,
     recursive: bool = True,
     rel_prefix: bytes = b"",
     only: frozenset[bytes] | None = None,
     root_entries: list[os.DirEntry[bytes]] | None = None,
+    uuids: UuidCounter | None = None,
 ) -> WalkStats:
     """Walk ``root`` and hand rows to ``emit`` in batches; a folder's row leaves after its contents.
 
@@ -93,6 +111,8 @@ def walk(
     at the top level (several walkers then share one tree exactly: ``root`` itself is no entry);
     ``root_entries`` are the entries of ``root`` to walk when the caller has them already (a walker
     taking one top-level name after another lists a folder of 100k files once, not once per name).
+    Rows are ``Row``s, or with ``uuids`` the compact scratch rows (``SCRATCH_COLUMNS``, folders'
+    ``SCRATCH_FOLDER_COLUMNS`` in batches of their own) numbered by ``uuids``.
 
     The inner loop is written for speed (it runs once per file): locals, no helper calls on the
     common path.
@@ -103,8 +123,12 @@ def walk(
     globs = rules.compiled_globs()
     skip_junk, skip_hidden = rules.skip_junk, rules.skip_hidden
     skip_system_at_root = rules.skip_system and root == b"/" and not rel_prefix
-    out: list[Row] = []
-    s_isdir, s_isreg, s_islnk, s_imode = stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK, stat.S_IMODE
+    compact = uuids is not None
+    uuid_prefix = uuids.prefix if uuids is not None else b""
+    next_uuid = uuids.last if uuids is not None else 0
+    out: list[Any] = []
+    folders: list[Any] = [] if compact else out  # closed folders' rows (the same list for ``Row``s)
+    s_isdir, s_isreg, s_islnk = stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK
 
     def read_dir(path: bytes) -> list[os.DirEntry[bytes]] | None:
         try:
@@ -155,8 +179,7 @@ def walk(
             if skip_junk and (name in JUNK_NAMES or name.endswith(_JUNK_SUFFIXES)):
                 skipped += 1
                 continue
-            hidden = name[:1] == b"."
-            if skip_hidden and hidden:
+            if skip_hidden and name[:1] == b".":
                 skipped += 1
                 continue
             try:
@@ -174,6 +197,7 @@ def walk(
             dir_children += 1
             if is_dir:
                 ndirs += 1
+                # Completed with its aggregates (and numbered) when the folder closes.
                 row: Row = (
                     rel_dir,
                     name,
@@ -184,8 +208,8 @@ def walk(
                     0,
                     0,
                     st.st_ino,
-                    s_imode(mode),
-                    hidden,
+                    mode & 0o7777,
+                    name[:1] == b".",
                     st.st_ctime_ns,
                     st.st_mtime_ns,
                 )
@@ -193,7 +217,11 @@ def walk(
                     child = frame_for(entry.path, rel_dir + b"/" + name if rel_dir else name, row, ignores)
                     if child is not None:
                         break
-                out.append(row)
+                if compact:
+                    next_uuid += 1
+                    folders.append(_scratch_folder(row, 0, 0, 0, uuid_prefix + next_uuid.to_bytes(4, "big")))
+                else:
+                    out.append(row)
                 continue
             if s_isreg(mode):
                 kind = KIND_FILE
@@ -203,68 +231,88 @@ def walk(
             else:
                 kind = KIND_SYMLINK if s_islnk(mode) else KIND_OTHER
                 size = 0
-            dot = name.rfind(b".")
-            if dot <= 0 or dot == len(name) - 1:
+            stem, _dot, ext = name.rpartition(b".")
+            if not (stem and ext):  # no dot, a leading dot only (".bashrc"), or a trailing one
                 stem, ext = name, b""
-            else:
-                stem, ext = name[:dot], name[dot + 1 :]
-            out.append(
-                (
-                    rel_dir,
-                    stem,
-                    ext,
-                    kind,
-                    size,
-                    size,
-                    0,
-                    0,
-                    st.st_ino,
-                    s_imode(mode),
-                    hidden,
-                    st.st_ctime_ns,
-                    st.st_mtime_ns,
+            if compact:
+                next_uuid += 1
+                out.append(
+                    (
+                        rel_dir,
+                        stem,
+                        ext,
+                        kind,
+                        size,
+                        st.st_ino,
+                        mode & 0o7777,
+                        st.st_ctime_ns,
+                        st.st_mtime_ns,
+                        uuid_prefix + next_uuid.to_bytes(4, "big"),
+                    )
                 )
-            )
+            else:
+                out.append(
+                    (
+                        rel_dir,
+                        stem,
+                        ext,
+                        kind,
+                        size,
+                        size,
+                        0,
+                        0,
+                        st.st_ino,
+                        mode & 0o7777,
+                        name[:1] == b".",
+                        st.st_ctime_ns,
+                        st.st_mtime_ns,
+                    )
+                )
             if len(out) >= batch_size:
                 emit(out)
                 out = []
+                if not compact:
+                    folders = out
         frame.pos, frame.size, frame.files, frame.children = pos, dir_size, dir_files, dir_children
         if child is not None:
             stack.append(child)
             continue
         stack.pop()
         nfiles += frame.own_files(dir_files)
-        if frame.row is not None:
-            r = frame.row
-            out.append(
-                (
-                    r[0],
-                    r[1],
-                    r[2],
-                    r[3],
-                    r[4],
-                    dir_size,
-                    dir_children,
-                    dir_files,
-                    r[8],
-                    r[9],
-                    r[10],
-                    r[11],
-                    r[12],
-                )
-            )
+        r = frame.row
+        if r is not None:
+            if compact:
+                next_uuid += 1
+                uuid = uuid_prefix + next_uuid.to_bytes(4, "big")
+                folders.append(_scratch_folder(r, dir_size, dir_children, dir_files, uuid))
+            else:
+                folders.append((*r[:5], dir_size, dir_children, dir_files, *r[8:]))
         if stack:
             stack[-1].size += dir_size
             stack[-1].files += dir_files
             stack[-1].subtree_files += dir_files
-        if len(out) >= batch_size:
-            emit(out)
-            out = []
+        if len(folders) >= batch_size:
+            if compact and out:  # a folder's row never leaves before its contents
+                emit(out)
+                out = []
+            emit(folders)
+            folders = []
+            if not compact:
+                out = folders
     if out:
         emit(out)
+    if compact and folders:
+        emit(folders)
+    if uuids is not None:
+        uuids.last = next_uuid
     stats.files, stats.dirs, stats.skipped = nfiles, ndirs, skipped
     stats.bytes = root_frame.size
     return stats
+
+
+def _scratch_folder(row: Row, size: int, children: int, files: int, uuid: bytes) -> tuple[Any, ...]:
+    """A folder's ``Row`` as a compact scratch row (``SCRATCH_FOLDER_COLUMNS``)."""
+    return (row[0], row[1], b"", KIND_DIR, 0, row[8], row[9], row[11], row[12], uuid, size, children, files)
 
 
 def _close(it: object) -> None:
