@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -131,6 +132,30 @@ async def _from_index(
         after = (rows[-1][2], rows[-1][3])
 
 
+class _Scan:
+    """A folder being read from disk in chunks on executor threads.
+
+    A listing abandoned mid-way (the user opened another folder) must not close the directory while a
+    thread is still reading it: closing a ``scandir`` iterator under a running ``readdir`` frees memory
+    the reader still uses (a crash, found as an abort in the GUI tests). Reading and closing take the
+    same lock; the close runs on an executor thread after the read in flight.
+    """
+
+    def __init__(self, it: Any) -> None:
+        self._it = it
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def chunk(self, raw: bytes) -> list[Entry]:
+        with self._lock:
+            return [] if self._closed else _scan_chunk(self._it, raw)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._it.close()
+
+
 def _scan_chunk(it: Any, raw: bytes) -> list[Entry]:
     chunk: list[Entry] = []
     for de in it:
@@ -199,8 +224,9 @@ async def _from_disk(
         raise InvalidArgument(f"{os.fsdecode(raw)} is not a folder") from None
     except OSError as e:
         raise InvalidArgument(f"cannot list {os.fsdecode(raw)}: {e.strerror or e}") from e
+    scan = _Scan(it)
     try:
-        while chunk := await loop.run_in_executor(None, _scan_chunk, it, raw):
+        while chunk := await loop.run_in_executor(None, scan.chunk, raw):
             if loose:
                 chunk = [
                     replace(e, uuid=loose[e.raw_name][0], tags=loose[e.raw_name][1])
@@ -210,7 +236,8 @@ async def _from_disk(
                 ]
             yield chunk
     finally:
-        it.close()
+        # Not awaited: a cancelled listing ends now; its folder is closed once no thread reads it.
+        loop.run_in_executor(None, scan.close)
 
 
 @command("ls")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -49,6 +50,8 @@ __all__ = [
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+#: Rows ``replace_gradually`` works through between two turns of the event loop (~10 ms of work).
+REPLACE_STEP = 4000
 _SK = attrgetter("sk")
 _COLUMNS = len(Column)
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -125,6 +128,8 @@ class FolderModel(QAbstractTableModel):
         self._rows_sorted = True
         #: The rows shown, in sort order unless chunks were appended since (``_in_order``).
         self._visible: list[Row] = []
+        #: Counts changes of the rows shown, so a gradual replacement knows when others changed them.
+        self._epoch = 0
         self._in_order = True
         self._sort_column = Column.NAME
         self._descending = False
@@ -142,6 +147,7 @@ class FolderModel(QAbstractTableModel):
     # ---- feeding ---------------------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self._epoch += 1
         self.beginResetModel()
         self._rows = []
         self._rows_sorted = True
@@ -166,6 +172,7 @@ class FolderModel(QAbstractTableModel):
         if self._visible and self._before(shown[0], self._visible[-1]):
             self._in_order = False
         first = len(self._visible)
+        self._epoch += 1
         self.beginInsertRows(_ROOT, first, first + len(shown) - 1)
         self._visible.extend(shown)
         if self._media_rows is not None:
@@ -180,9 +187,38 @@ class FolderModel(QAbstractTableModel):
 
     def replace(self, entries: list[Entry]) -> None:
         """Show ``entries`` instead: rows that went away are removed, new ones inserted, others updated."""
+        for _ in self._replace_steps(entries, 0):
+            pass
+
+    async def replace_gradually(self, entries: list[Entry], still_wanted: Callable[[], bool]) -> bool:
+        """``replace``, worked out and applied ``REPLACE_STEP`` rows at a time with the event loop turning
+        in between: a folder of 100k entries that all changed at once (it was just indexed) causes no
+        stall. Between steps the model is consistent. Whether it finished: not when ``still_wanted()``
+        turned false or the rows were changed otherwise meanwhile (a sort, a filter: list again then).
+        """
+        steps = self._replace_steps(entries, REPLACE_STEP)
+        for _ in steps:
+            epoch = self._epoch
+            await asyncio.sleep(0)
+            if not still_wanted() or epoch != self._epoch:
+                steps.close()
+                return False
+        return True
+
+    def _replace_steps(self, entries: list[Entry], step: int) -> Iterator[None]:
+        """``replace`` as a generator pausing after about ``step`` rows of work (0: never)."""
         self.finish()
+        self._epoch += 1
+        work = 0
+
+        def pause() -> bool:
+            nonlocal work
+            work += 1
+            return step > 0 and work % step == 0
+
         key = sort_key(self._sort_column, self._descending)
         old = {row.entry.raw_name: row for row in self._rows}
+        yield
         rows = []
         for entry in entries:
             row = old.get(entry.raw_name)
@@ -190,16 +226,25 @@ class FolderModel(QAbstractTableModel):
                 rows.append(make_row(entry, key))
             else:
                 rows.append(row if row.entry == entry else updated_row(row, entry, key))
+            if pause():
+                yield
+        yield
         rows.sort(key=_SK)
+        yield
         self._rows = rows
+        self._rows_sorted = True
         new = self._select(rows)
         keep = {row.sk for row in new}
         shown = self._visible
         self._media_rows = None
+        yield
+        self._epoch += 1  # the shown rows change from here on
         i = len(shown) - 1
         while i >= 0:  # remove runs of vanished rows, from the end so row numbers stay valid
             if shown[i].sk in keep:
                 i -= 1
+                if pause():
+                    yield
                 continue
             last = i
             while i >= 0 and shown[i].sk not in keep:
@@ -221,6 +266,9 @@ class FolderModel(QAbstractTableModel):
                     shown[i] = new[i]
                     changed_from = self._report_changed(changed_from, i)
                 i += 1
+                if pause():
+                    changed_from = self._report_changed(changed_from, i)
+                    yield
                 continue
             changed_from = self._report_changed(changed_from, i)
             first = i
@@ -312,6 +360,7 @@ class FolderModel(QAbstractTableModel):
 
     def _show(self, rows: list[Row]) -> None:
         """Show ``rows`` (in order) instead, keeping persistent indexes on the entries that stay."""
+        self._epoch += 1
         self.layoutAboutToBeChanged.emit()
         old = self._visible
         self._visible = rows

@@ -208,7 +208,10 @@ class ListingMixin:
         if not self._is_current(generation):
             return False
         self._loading = False
-        self.model.replace(entries)
+        if not await self.model.replace_gradually(entries, lambda: self._is_current(generation)):
+            if self._is_current(generation):  # a sort or filter came in between: list once more
+                self.schedule_refresh()
+            return False
         self._update_header()
         self._selection_changed(only_if_changed=True)
         if path is not None:
