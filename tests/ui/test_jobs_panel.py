@@ -31,7 +31,8 @@ def progress(job_id: uuid.UUID, **fields: Any) -> ev.JobProgress:
 
 
 def text(model: JobListModel, column: Column, row: int = 0) -> str:
-    return model.index(row, column).data()
+    """The cell's text; "" while the row is not there yet (a job's first event is still on its way)."""
+    return model.index(row, column).data() or ""
 
 
 def test_speed_and_time_left_come_from_successive_reports(qtmodeltester) -> None:
