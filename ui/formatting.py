@@ -26,7 +26,10 @@ def files_text(count: int) -> str:
 def date_time(seconds: float) -> str:
     """A moment in the locale's short date and time format."""
     moment = QDateTime.fromMSecsSinceEpoch(int(seconds * 1000))
-    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+    locale = QLocale()
+    if locale.language() == QLocale.Language.C:  # no locale set (LANG=C): "25 11 2026" reads badly
+        return moment.toString("yyyy-MM-dd HH:mm")
+    return locale.toString(moment, QLocale.FormatType.ShortFormat)
 
 
 def ago(seconds: float, now: float | None = None) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QIcon
-from PySide6.QtWidgets import QFileIconProvider, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileIconProvider, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from spacedrive.domain.location import LocationInfo
 from ui.formatting import items_text
@@ -68,6 +68,11 @@ class ContentHeader(QWidget):
         self.index_label.hide()
         self.filter_box = FilterBox()
         self.filter_box.setMaximumWidth(220)
+        # In a narrow pane (split view) the filter box gives up width before the folder's name does.
+        self.filter_box.setMinimumWidth(90)
+        self.filter_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.title_label.setMinimumWidth(80)
+        self.path_label.setMinimumWidth(80)
         titles = QVBoxLayout()
         titles.setSpacing(0)
         titles.addWidget(self.title_label)
