@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -48,7 +49,7 @@ __all__ = ["file_copied", "file_moved", "file_removed", "folder_created"]
 _COLS = ", ".join(ROW_COLUMNS)
 _UPSERT = (
     f"INSERT INTO entries (location_id, indexed_at, uuid, {_COLS}) "
-    f"VALUES (?, ?, randomblob(16), {', '.join('?' for _ in ROW_COLUMNS)}) "
+    f"VALUES (?, ?, ?, {', '.join('?' for _ in ROW_COLUMNS)}) "
     "ON CONFLICT (location_id, relative_path, name, extension) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS[3:])
     + ", indexed_at = excluded.indexed_at, content_id = CASE WHEN entries.size != excluded.size "
@@ -158,7 +159,9 @@ async def _write(
                 await _refresh_folder(d, moving_from, source_stat)
         if into_index and rows is not None:
             assert target.location is not None
-            await d.executemany(_UPSERT, [(target.location.id, token, *row) for row in rows])
+            await d.executemany(
+                _UPSERT, [(target.location.id, token, uuid.uuid4().bytes, *row) for row in rows]
+            )
             where, args = subtree_clause(target)
             await d.execute(f"DELETE FROM entries WHERE {where} AND indexed_at IS NOT ?", (*args, token))
             after = _row_totals(rows[0])

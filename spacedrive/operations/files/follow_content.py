@@ -3,8 +3,8 @@ copy's own ``cas_id``, or sampled now; identities grouped and counted as the ind
 
 from __future__ import annotations
 
-import os
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from spacedrive.operations.entry_paths import Place, below_clause, key_clause, subtree_clause
@@ -50,7 +50,7 @@ async def link_cas_id(d: Any, target: Place, cas_id: str, sniffed: tuple[str, st
     await d.execute(
         "INSERT OR IGNORE INTO content_identities (uuid, cas_id, kind_id, mime_type_id, size, entry_count, "
         "first_seen_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
-        (os.urandom(16), cas_id, kind_id, mime_id, size, int(time.time())),
+        (uuid.uuid4().bytes, cas_id, kind_id, mime_id, size, int(time.time())),
     )
     where, args = key_clause(target)
     await d.execute(
