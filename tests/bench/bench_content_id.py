@@ -1,7 +1,10 @@
 """Content id throughput: ContentHasher against plain Python and b3sum, warm and cold.
 
 Run with ``pytest tests/bench/bench_content_id.py -s``. Prints a table; asserts no timings. The data
-set (100k files of 1-8 KiB, 8 files of 256 MiB, ~2.5 GiB) is kept in the temp dir between runs.
+sets (100k files of 1-8 KiB; 100k files of 0-1 KiB, as in source trees; 8 files of 256 MiB; ~2.6 GiB)
+are kept in the temp dir between runs. Beside b3sum, two floors measured in the same run: a minimal
+``os.open``/``os.read``/blake3/``os.close`` loop, and the same loop without hashing (the system calls
+alone), each on as many processes as there are CPUs.
 """
 
 from __future__ import annotations
@@ -25,10 +28,29 @@ from spacedrive.infrastructure.fs.content_id import ContentHasher, cas_id_of_fil
 pytestmark = pytest.mark.bench
 
 SMALL_FILES = 100_000
+TINY_FILES = 100_000  # 0-1 KiB: typical of source trees, where the per-file system calls are the cost
 LARGE_FILES = 8
 LARGE_SIZE = 256 << 20
 MB = 1e6
 DATA = Path(tempfile.gettempdir()) / "spacedrive-bench" / "content_id"
+
+
+def _make_tiny_set() -> list[bytes]:
+    """100k files of 0-1 KiB (made once, beside the first data set)."""
+    root = DATA / "tiny"
+    tiny = [os.fsencode(root / f"{i // 1000:03d}" / f"t{i:06d}.txt") for i in range(TINY_FILES)]
+    done = DATA / ".tiny-complete"
+    if done.exists():
+        return tiny
+    shutil.rmtree(root, ignore_errors=True)
+    rng = random.Random(7)
+    for i, path in enumerate(tiny):
+        if i % 1000 == 0:
+            os.makedirs(os.path.dirname(path))
+        with open(path, "wb") as f:
+            f.write(rng.randbytes(rng.randint(0, 1024)))
+    done.touch()
+    return tiny
 
 
 def _make_data_set() -> tuple[list[bytes], list[bytes]]:
@@ -68,13 +90,35 @@ def _plain_loop(paths: list[bytes]) -> None:
             blake3(f.read()).hexdigest()
 
 
-def _plain_loop_processes(paths: list[bytes], processes: int) -> float:
-    """Seconds for the plain loop split across a pool of ``processes`` (pool start not counted)."""
+_FLOOR_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _minimal_loop(paths: list[bytes]) -> None:
+    """The least Python can do per file: open, one read, blake3 over size + data, close."""
+    for path in paths:
+        fd = os.open(path, _FLOOR_FLAGS)
+        data = os.read(fd, 102_401)
+        os.close(fd)
+        blake3(len(data).to_bytes(8, "little") + data).hexdigest(8)
+
+
+def _syscalls_only(paths: list[bytes]) -> None:
+    """The system calls of ``_minimal_loop`` without the hashing: the per-file floor of this machine."""
+    for path in paths:
+        fd = os.open(path, _FLOOR_FLAGS)
+        os.read(fd, 102_401)
+        os.close(fd)
+
+
+def _plain_loop_processes(
+    paths: list[bytes], processes: int, loop: Callable[[list[bytes]], None] = _plain_loop
+) -> float:
+    """Seconds for ``loop`` split across a pool of ``processes`` (pool start not counted)."""
     context = multiprocessing.get_context("forkserver")
     with context.Pool(processes) as pool:
-        pool.map(_plain_loop, [[]] * processes)  # start the workers outside the timing
+        pool.map(loop, [[]] * processes)  # start the workers outside the timing
         started = time.perf_counter()
-        pool.map(_plain_loop, [paths[i::processes] for i in range(processes)])
+        pool.map(loop, [paths[i::processes] for i in range(processes)])
         return time.perf_counter() - started
 
 
@@ -148,6 +192,7 @@ class _Table:
 
 def test_content_id_throughput() -> None:
     small, large = _make_data_set()
+    tiny = _make_tiny_set()
     small_bytes = sum(os.stat(p).st_size for p in small)
     large_bytes = LARGE_FILES * LARGE_SIZE
     have_b3sum = shutil.which("b3sum") is not None
@@ -164,6 +209,10 @@ def test_content_id_throughput() -> None:
     )
     seconds = _plain_loop_processes(small, cpus)
     table.add(f"reference: plain Python loop, {cpus} processes", len(small), seconds)
+    seconds = _plain_loop_processes(small, cpus, _minimal_loop)
+    table.add(f"reference: os.open/read/blake3/close, {cpus} processes", len(small), seconds)
+    seconds = _plain_loop_processes(small, cpus, _syscalls_only)
+    table.add(f"floor: os.open/read/close, no hash, {cpus} processes", len(small), seconds)
     if have_b3sum:
         table.add("reference: b3sum, 1 process", len(small), _timed(lambda: _b3sum(small, 1)))
         table.add(f"reference: b3sum, {cpus} processes", len(small), _timed(lambda: _b3sum(small, cpus)))
@@ -218,6 +267,27 @@ def test_content_id_throughput() -> None:
             )
 
     asyncio.run(warm_runs())
+
+    # (b) the second set, 0-1 KiB files (source trees): the system calls per file are nearly all of it.
+    tiny_bytes = sum(os.stat(p).st_size for p in tiny)
+    _plain_loop(tiny)  # warm
+    table.note("(second set)", f"{tiny_bytes / MB:,.0f} MB in {len(tiny):,} files of 0-1 KiB")
+    seconds = _plain_loop_processes(tiny, cpus, _syscalls_only)
+    table.add(f"0-1 KiB floor: os.open/read/close, no hash, {cpus} processes", len(tiny), seconds)
+    seconds = _plain_loop_processes(tiny, cpus, _minimal_loop)
+    table.add(f"0-1 KiB reference: os.open/read/blake3/close, {cpus} proc.", len(tiny), seconds)
+    if have_b3sum:
+        table.add(
+            f"0-1 KiB reference: b3sum, {cpus} processes", len(tiny), _timed(lambda: _b3sum(tiny, cpus))
+        )
+
+    async def tiny_run() -> float:
+        async with ContentHasher() as hasher:
+            await hasher.hash_files(tiny[:5_000])  # start the pool outside the timing
+            seconds, _lag = await _hash_with_lag_probe(lambda: hasher.hash_files(tiny))
+            return seconds
+
+    table.add("0-1 KiB: ContentHasher.hash_files, one call of 100k", len(tiny), asyncio.run(tiny_run()))
 
     seconds = _timed(lambda: [full_hash_of_file(p) for p in large])
     table.add("full_hash_of_file, 8 x 256 MiB", LARGE_FILES, seconds, "whole content, 1 thread", large_bytes)
