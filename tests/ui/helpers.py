@@ -1,10 +1,14 @@
-"""A job for GUI tests."""
+"""Helpers for GUI tests: a job that counts, a fake thumbnail loader."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QPixmap
+
+from spacedrive.domain.entry import Entry
 from spacedrive.infrastructure.jobs import Job, JobContext
 
 
@@ -26,3 +30,23 @@ class StepJob(Job):
             ctx.progress(self.done, self.total if self.report_total else 0, message=f"step {self.done}")
             await ctx.checkpoint()
             await asyncio.sleep(self.delay)
+
+
+class FakeThumbnails(QObject):
+    """A thumbnail loader that serves what a test put in ``ready`` and records what was asked.
+
+    Signals
+    -------
+    thumbnail_ready(bytes): the thumbnail of the file at this path was made.
+    """
+
+    thumbnail_ready = Signal(bytes)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready: dict[bytes, QPixmap] = {}
+        self.asked: list[tuple[bytes, int]] = []
+
+    def request(self, entry: Entry, size: int) -> QPixmap | None:
+        self.asked.append((entry.path, size))
+        return self.ready.get(entry.path)

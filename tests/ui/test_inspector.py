@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPixmap
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit
 
@@ -17,6 +16,7 @@ from spacedrive.domain.entry import Entry
 from spacedrive.operations.listing import iter_listing
 from spacedrive.operations.locations import add_location
 from spacedrive.operations.media.media_info import MediaInfo
+from tests.ui.helpers import FakeThumbnails
 from ui.describe import duration_text, media_rows
 from ui.session import GuiSession
 from ui.thumbnails import ThumbnailLoader
@@ -197,22 +197,6 @@ def test_a_newer_selection_wins_over_a_slow_answer(inspector: Inspector, tmp_pat
     qtbot.wait(300)
     assert inspector.title_label.text() == "a.txt"
     assert "Camera" not in details(inspector) and "Dimensions" not in details(inspector)
-
-
-class FakeThumbnails(QObject):
-    """Signals
-    -------
-    thumbnail_ready(bytes): the thumbnail of the file at this path was made.
-    """
-
-    thumbnail_ready = Signal(bytes)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ready: dict[bytes, QPixmap] = {}
-
-    def request(self, entry: Entry, size: int) -> QPixmap | None:
-        return self.ready.get(entry.path)
 
 
 def test_a_thumbnail_arriving_later_replaces_the_icon(session: GuiSession, tmp_path: Path, qtbot) -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 import av
 import pytest
 from PIL import Image
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
 from pytestqt.qtbot import QtBot
 
 from spacedrive.domain.entry import Entry
 from spacedrive.infrastructure.fs.kinds import kind_from_extension
+from tests.ui.helpers import FakeThumbnails
 from ui.dialogs.quick_look import QuickLook
 from ui.session import GuiSession
 from ui.thumbnails import ThumbnailLoader
@@ -38,24 +39,6 @@ def entry_for(path: Path) -> Entry:
         indexed=False,
         content_kind=kind_from_extension(ext).value if kind == "file" and ext else None,
     )
-
-
-class FakeThumbnails(QObject):
-    """Signals
-    -------
-    thumbnail_ready(bytes): the thumbnail of the file at this path was made.
-    """
-
-    thumbnail_ready = Signal(bytes)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ready: dict[bytes, QPixmap] = {}
-        self.asked: list[tuple[bytes, int]] = []
-
-    def request(self, entry: Entry, size: int) -> QPixmap | None:
-        self.asked.append((entry.path, size))
-        return self.ready.get(entry.path)
 
 
 @pytest.fixture

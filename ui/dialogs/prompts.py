@@ -58,3 +58,16 @@ def show_error(parent: QWidget | None, text: str, details: str = "") -> QMessage
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+async def confirm_destructive(box: QMessageBox, action: str) -> bool:
+    """Show ``box`` (its texts set, Cancel its only button) with a destructive ``action`` button added,
+    Cancel the default; whether the user chose the action. Awaited, never a nested loop."""
+    chosen = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    await finished(box)
+    if not shiboken6.isValid(box):  # destroyed with its window
+        return False
+    confirmed = box.clickedButton() is chosen
+    box.deleteLater()
+    return confirmed

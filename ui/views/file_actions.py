@@ -18,7 +18,7 @@ from spacedrive.domain.entry import Entry
 from spacedrive.domain.jobs import JobStatus
 from spacedrive.errors import SpacedriveError
 from ui import clipboard
-from ui.dialogs.prompts import ask_text, finished, show_error
+from ui.dialogs.prompts import ask_text, confirm_destructive, show_error
 from ui.dnd import COPY, LINK, MOVE, DropRequest
 from ui.tasks import TaskSet
 
@@ -282,14 +282,7 @@ class FileActions(QObject):
         )
         box.setInformativeText(self.tr("They do not go to the trash: this cannot be undone."))
         box.setAccessibleName(self.tr("Delete permanently"))
-        delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        await finished(box)
-        if not shiboken6.isValid(box):
-            return
-        confirmed = box.clickedButton() is delete
-        box.deleteLater()
-        if not confirmed:
+        if not await confirm_destructive(box, self.tr("Delete")):
             return
         paths = [entry.path for entry in entries]
         try:

@@ -15,7 +15,7 @@ from spacedrive.domain.entry import Entry
 from spacedrive.domain.tag import Tag
 from spacedrive.errors import NoCurrentLibrary, SpacedriveError
 from spacedrive.operations import tags
-from ui.dialogs.prompts import ask_text, finished, show_error
+from ui.dialogs.prompts import ask_text, confirm_destructive, finished, show_error
 from ui.icons import DEFAULT_TAG_COLOR, tag_icon
 from ui.models.sidebar import SidebarModel
 from ui.tasks import TaskSet
@@ -127,14 +127,7 @@ class TagActions(QObject):
             )
         )
         box.setAccessibleName(self.tr("Delete tag"))
-        delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        await finished(box)
-        if not shiboken6.isValid(box):
-            return
-        confirmed = box.clickedButton() is delete
-        box.deleteLater()
-        if not confirmed:
+        if not await confirm_destructive(box, self.tr("Delete")):
             return
         try:
             await tags.delete_tag(self._core.libraries.current(), tag.name)
