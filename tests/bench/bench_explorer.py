@@ -61,7 +61,7 @@ def test_open_100k_folder(tmp_path: Path) -> None:
     cases += [(f"Spacedrive {view}, from the index", view, True) for view in ("grid", "details")]
     cases.append(("QFileSystemModel + QTreeView", "qfilesystemmodel", False))
     for label, view, indexed in cases:
-        runs = [_once(folder, tmp_path / f"data-{view}-{indexed}", view, indexed) for _ in range(RUNS)]
+        runs = [_once(folder, tmp_path / f"data-{view}-{indexed}-{i}", view, indexed) for i in range(RUNS)]
         assert all(run["rows"] > 0 for run in runs), runs
         rows.append(
             (label, {key: _median(runs, key) for key in ("first_rows_ms", "complete_ms", "longest_stall_ms")})
