@@ -107,29 +107,36 @@ async def _from_index(
             rows: list[Any] = list((await conn.exec_driver_sql(sql, (location_id, rel, *after, CHUNK))).all())
         if not rows:
             return
-        chunk = []
-        for r in rows:
-            kind = _KINDS.get(r[4], "other")
-            name = join_name(r[2], r[3])
-            chunk.append(
-                Entry(
-                    raw_name=name,
-                    raw_parent=raw,
-                    kind=kind,
-                    size=r[6] if kind == "directory" else r[5],
-                    modified=r[8] / 1e9,
-                    created=r[9] / 1e9,
-                    hidden=bool(r[10]),
-                    indexed=True,
-                    uuid=UUID(bytes=r[1]),
-                    cas_id=r[11],
-                    content_kind=r[12] or _ext_kind(name, kind),
-                    file_count=r[7] if kind == "directory" else None,
-                    tags=tuple(r[13].split("\x1f")) if r[13] else (),
-                )
-            )
+        # Made on an executor thread: 2,000 entries with their UUIDs are ~10 ms of Python the event loop
+        # (a window listing the folder) need not wait for.
+        chunk = await asyncio.get_running_loop().run_in_executor(None, _index_entries, rows, raw)
         yield chunk
         after = (rows[-1][2], rows[-1][3])
+
+
+def _index_entries(rows: list[Any], raw: bytes) -> list[Entry]:
+    chunk = []
+    for r in rows:
+        kind = _KINDS.get(r[4], "other")
+        name = join_name(r[2], r[3])
+        chunk.append(
+            Entry(
+                raw_name=name,
+                raw_parent=raw,
+                kind=kind,
+                size=r[6] if kind == "directory" else r[5],
+                modified=r[8] / 1e9,
+                created=r[9] / 1e9,
+                hidden=bool(r[10]),
+                indexed=True,
+                uuid=UUID(bytes=r[1]),
+                cas_id=r[11],
+                content_kind=r[12] or _ext_kind(name, kind),
+                file_count=r[7] if kind == "directory" else None,
+                tags=tuple(r[13].split("\x1f")) if r[13] else (),
+            )
+        )
+    return chunk
 
 
 class _Scan:

@@ -217,8 +217,11 @@ class FolderModel(QAbstractTableModel):
             return step > 0 and work % step == 0
 
         key = sort_key(self._sort_column, self._descending)
-        old = {row.entry.raw_name: row for row in self._rows}
-        yield
+        old: dict[bytes, Row] = {}
+        for row in self._rows:
+            old[row.entry.raw_name] = row
+            if pause():
+                yield
         rows = []
         for entry in entries:
             row = old.get(entry.raw_name)
