@@ -24,6 +24,9 @@ from tests.core.file_ops_support import snapshot, temps_under
 from tests.e2e.conftest import REPO
 
 ROUNDS = 10  # per operation: 20 kill instants in all
+#: The calibrated run can be slower than the later ones (a cold start, a busy machine): a kill that
+#: lands after the operation ended narrows the window the next kills are drawn from.
+SHRINK = 0.6
 BIG = 96 << 20
 
 
@@ -101,6 +104,8 @@ def test_kill_9_during_copies_never_loses_or_half_writes(tmp_path: Path, env: di
         delay = _run_and_kill(data_dir, env, window, "copy", str(src), str(dst))
         placed = dst / "src"
         midway += bool(temps_under(dst))
+        if placed.exists() and not temps_under(dst):
+            window *= SHRINK  # that kill came after the end: aim earlier (the machine is faster now)
         assert not placed.exists() or snapshot(placed) == pristine, (
             f"half a copy after a kill at {delay:.2f}s"
         )
@@ -133,6 +138,8 @@ def test_kill_9_during_moves_across_volumes_never_loses_a_file(
         delay = _run_and_kill(data_dir, env, window, "move", str(src), str(dst))
         placed = dst / "tree"
         midway += bool(temps_under(dst)) or (src.exists() and placed.exists())
+        if placed.exists() and not src.exists():
+            window *= SHRINK  # that kill came after the end: aim earlier (the machine is faster now)
         assert not placed.exists() or snapshot(placed) == pristine, (
             f"half a move after a kill at {delay:.2f}s"
         )
