@@ -43,3 +43,15 @@ def test_file_commands_copy_conflict_retry_trash_restore(cli: Cli, tmp_path: Pat
     cli.run("file", "delete", "--permanent", "--yes", str(dst / "made"))
     assert not (dst / "made").exists()
     assert [j["status"] for j in cli.json("job", "list")].count("completed") >= 4
+
+
+def test_a_queued_copy_runs_in_a_job_monitor_when_nothing_else_runs(cli: Cli, tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    (src / "a.txt").write_text("a")
+    cli.run("file", "copy", str(src / "a.txt"), str(dst), "--no-wait")  # queued: no Spacedrive runs
+    assert not (dst / "a.txt").exists()
+    cli.run("job", "monitor", "--until-idle")
+    assert (dst / "a.txt").read_text() == "a"
+    assert cli.json("job", "list")[0]["status"] == "completed"

@@ -45,8 +45,10 @@ async def run(args: argparse.Namespace, client: Client, out: Output) -> int:
     if action == "list":
         out.result(await client.call("job.list", status=args.status), _job_rows)
     elif action == "monitor":
-        until_idle = args.until_idle or not isinstance(client, SocketClient)
-        return await monitor(client, out, args.job_id, until_idle)
+        embedded = not isinstance(client, SocketClient)
+        if embedded:  # no Spacedrive is running: this process runs what is queued while it shows it
+            await client.call("job.run_queued")
+        return await monitor(client, out, args.job_id, args.until_idle or embedded)
     else:
         data = await client.call(f"job.{action}", id=args.job_id)
         verbs = {"info": None, "pause": "Paused", "resume": "Resumed", "cancel": "Cancelled"}
