@@ -71,6 +71,10 @@ class AppConfig:
     external_libraries: list[str] = field(default_factory=list)
     #: Libraries the user closed: listed, but not opened when the core starts.
     closed_libraries: list[str] = field(default_factory=list)
+    #: Networking (pairing, Spacedrop) starts with the daemon and the GUI.
+    networking_enabled: bool = False
+    #: The UDP (QUIC) and TCP (data) port; None means the default, 7373 (another if that one is taken).
+    network_port: int | None = None
 
     @classmethod
     def load(cls, data_dir: Path) -> AppConfig:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spacedrive.config import AppConfig, ensure_data_dir
 from spacedrive.domain import events as ev
 from spacedrive.domain.device import Device
+from spacedrive.errors import SpacedriveError
 from spacedrive.infrastructure.device import load_or_create_device
 from spacedrive.infrastructure.events import EventBus
 from spacedrive.infrastructure.fs.volumes import VolumeManager
 from spacedrive.operations.files.actions import ActionManager
 from spacedrive.operations.libraries import Library, LibraryManager
 from spacedrive.operations.volumes import VolumeRecorder
+
+if TYPE_CHECKING:
+    from spacedrive.operations.network.service import NetworkService
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,7 @@ class Core:
         self.config: AppConfig
         self.device: Device
         self.libraries: LibraryManager
+        self._network: NetworkService | None = None
 
     async def start(self, ensure_default_library: bool = False) -> None:
         """Load config and identity, open libraries (resuming their jobs).
@@ -63,6 +69,11 @@ class Core:
         if ensure_default_library and not self.libraries.list():
             await self.libraries.create(DEFAULT_LIBRARY_NAME)
         self.bus.emit(ev.CoreStarted(device_id=self.device.id))
+        if self.config.networking_enabled and self.mode != "embedded":
+            try:
+                await self.start_network()
+            except SpacedriveError as e:  # the files stay usable; the status says why devices are not
+                log.warning("networking did not start: %s", e.message)
         log.info("core started in %s", self.data_dir)
 
     async def stop(self) -> None:
@@ -70,6 +81,8 @@ class Core:
             return
         self._started = False
         self.bus.emit(ev.CoreShutdown(device_id=self.device.id))
+        if self._network is not None:
+            await self._network.stop()
         if self._volume_recorder is not None:
             await self._volume_recorder.stop()
         await self.volumes.stop()
@@ -77,6 +90,28 @@ class Core:
         await self.libraries.stop()
         self.bus.close()
         log.info("core stopped")
+
+    @property
+    def network(self) -> NetworkService:
+        """Pairing, paired devices and Spacedrop (imported on first use: it loads the TLS and QUIC stacks)."""
+        if self._network is None:
+            from spacedrive.operations.network.service import NetworkService
+
+            self._network = NetworkService(self)
+        return self._network
+
+    async def start_network(
+        self, port: int | None = None, auto_accept_dir: str | None = None, remember: bool = False
+    ) -> NetworkService:
+        """Start networking on ``port`` (else the configured one); ``remember`` turns it on for next time."""
+        service = self.network
+        await service.start(port=port if port is not None else self.config.network_port)
+        if auto_accept_dir:
+            service.auto_accept_dir = Path(auto_accept_dir)
+        if remember and not self.config.networking_enabled:
+            self.config.networking_enabled = True
+            self.config.save()
+        return service
 
     @property
     def started(self) -> bool:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -27,7 +28,7 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 
 
-async def run_foreground(data_dir: Path, instance: str | None) -> int:
+async def run_foreground(data_dir: Path, instance: str | None, network: NetworkOptions | None = None) -> int:
     """Serve ``data_dir`` until SIGTERM/SIGINT or a ``stop`` command; jobs keep running meanwhile."""
     other = registry.find_server(data_dir)
     if other is not None:
@@ -37,6 +38,12 @@ async def run_foreground(data_dir: Path, instance: str | None) -> int:
 
     core = Core(data_dir, mode="daemon")
     await core.start()
+    if network is not None and network.enabled:
+        try:
+            await core.start_network(port=network.port, auto_accept_dir=network.auto_accept_dir)
+        except BaseException:
+            await core.stop()
+            raise
     server = ControlServer(core, kind="daemon", instance=instance)
     try:
         await server.start()
@@ -57,15 +64,37 @@ async def run_foreground(data_dir: Path, instance: str | None) -> int:
     return 0
 
 
-def _daemon_command(data_dir: Path, instance: str | None, verbose: int) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class NetworkOptions:
+    """``start --enable-networking [--port N] [--auto-accept DIR]``."""
+
+    enabled: bool = False
+    port: int | None = None
+    auto_accept_dir: str | None = None
+
+    def args(self) -> list[str]:
+        out = ["--enable-networking"] if self.enabled else []
+        if self.port is not None:
+            out += ["--port", str(self.port)]
+        if self.auto_accept_dir:
+            out += ["--auto-accept", self.auto_accept_dir]
+        return out
+
+
+def _daemon_command(
+    data_dir: Path, instance: str | None, verbose: int, network: NetworkOptions | None = None
+) -> list[str]:
     base = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "spacedrive.cli"]
     args = ["--data-dir", str(data_dir.parent if instance else data_dir)]
     if instance:
         args += ["--instance", instance]
-    return base + args + ["-v"] * verbose + ["start", "--foreground"]
+    extra = network.args() if network else []
+    return base + args + ["-v"] * verbose + ["start", "--foreground"] + extra
 
 
-def start_background(data_dir: Path, instance: str | None, verbose: int, out: Output) -> int:
+def start_background(
+    data_dir: Path, instance: str | None, verbose: int, out: Output, network: NetworkOptions | None = None
+) -> int:
     running = registry.find_server(data_dir)
     if running is not None:
         out.result(
@@ -77,7 +106,7 @@ def start_background(data_dir: Path, instance: str | None, verbose: int, out: Ou
     log_path = data_dir / LOG_FILE
     with open(log_path, "ab") as log_file:
         proc = subprocess.Popen(
-            _daemon_command(data_dir, instance, verbose),
+            _daemon_command(data_dir, instance, verbose, network),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from spacedrive import __version__
 from spacedrive.cli import daemon
-from spacedrive.cli.commands import file, job, library, location, ls, tag, volume
+from spacedrive.cli.commands import file, job, library, location, ls, network, tag, volume
 from spacedrive.cli.output import Output, print_fields
 from spacedrive.cli.session import connect
 from spacedrive.config import resolve_data_dir
@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, ModuleType] = {
     "file": file,
     "job": job,
     "location": location,
+    "network": network,
     "ls": ls,
     "tag": tag,
     "volume": volume,
@@ -46,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     start = sub.add_parser("start", help="start the daemon (in the background unless --foreground)")
     start.add_argument("--foreground", action="store_true", help="run in this terminal until Ctrl+C")
+    start.add_argument(
+        "--enable-networking", action="store_true", help="listen for paired devices (pairing, Spacedrop)"
+    )
+    start.add_argument("--port", type=int, help="network port, UDP (QUIC) and TCP (data); default 7373")
+    start.add_argument(
+        "--auto-accept", metavar="DIR", help="save every Spacedrop from a paired device into DIR, unasked"
+    )
     sub.add_parser("stop", help="stop the daemon (or GUI) serving this data directory")
     sub.add_parser("status", help="show the status of Spacedrive for this data directory")
     daemon_p = sub.add_parser("daemon", help="daemon instances")
@@ -85,9 +93,14 @@ def _setup_logging(verbose: int, foreground_daemon: bool, data_dir: Path) -> Non
 
 async def _run(args: argparse.Namespace, data_dir: Path, out: Output) -> int:
     if args.command == "start":
+        network = daemon.NetworkOptions(
+            args.enable_networking or bool(args.auto_accept),
+            args.port,
+            str(Path(args.auto_accept).expanduser().absolute()) if args.auto_accept else None,
+        )
         if args.foreground:
-            return await daemon.run_foreground(data_dir, args.instance)
-        return daemon.start_background(data_dir, args.instance, args.verbose, out)
+            return await daemon.run_foreground(data_dir, args.instance, network)
+        return daemon.start_background(data_dir, args.instance, args.verbose, out, network)
     if args.command == "stop":
         return await daemon.stop(data_dir, out)
     if args.command == "daemon" and args.action == "list":

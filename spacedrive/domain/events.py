@@ -299,6 +299,69 @@ class ConflictResolved(Event):
     apply_to_all: bool
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkStateChanged(Event):
+    """Networking started or stopped on this device (``port`` is the QUIC/TLS port when running)."""
+
+    running: bool
+    device_id: str
+    port: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairingStateChanged(Event):
+    """The pairing code shown here (or being joined) moved on: waiting, confirming, paired, failed,
+    expired or cancelled. ``device_name`` is the other side's name once known."""
+
+    session_id: str
+    role: str
+    state: str
+    reason: str
+    device_id: str
+    device_name: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePaired(Event):
+    device_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRevoked(Event):
+    device_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConnectivityChanged(Event):
+    """A paired device came online (reachable) or went offline."""
+
+    device_id: str
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpacedropOffered(Event):
+    """A paired device offers files; answer with ``network.spacedrop.answer`` (``offer_id``)."""
+
+    offer_id: str
+    device_id: str
+    device_name: str
+    file_count: int
+    total_bytes: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SpacedropAnswered(Event):
+    offer_id: str
+    accepted: bool
+    target_dir: str
+
+
 #: Every event class by name. (Slotted dataclasses are new classes, so this is built after them.)
 EVENT_TYPES: dict[str, type[Event]] = {
     name: obj

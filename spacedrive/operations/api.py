@@ -210,3 +210,4 @@ from spacedrive.operations import locations as _locations  # noqa: E402,F401  (r
 from spacedrive.operations import tags as _tags  # noqa: E402,F401  (registers tag.*)
 from spacedrive.operations import volumes as _volumes  # noqa: E402,F401  (registers volume.*)
 from spacedrive.operations.files import commands as _files  # noqa: E402,F401  (registers file.*)
+from spacedrive.operations.network import commands as _network  # noqa: E402,F401  (registers network.*)

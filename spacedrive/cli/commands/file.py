@@ -136,14 +136,14 @@ async def _finish(client: Client, out: Output, data: dict[str, Any], no_wait: bo
         out.result(data, lambda d: out.message(f"Job {d['job_id']} queued."))
         return 0
     await client.call("job.run_queued")
-    info = await _follow(client, out, job_id)
+    info = await follow_job(client, out, job_id)
     report = await client.call("file.report", job_id=job_id)
     result = {**data, "job": info, "report": report}
     out.result(result, _summary)
     return 0 if info["status"] == "completed" else 1
 
 
-async def _follow(client: Client, out: Output, job_id: str) -> dict[str, Any]:
+async def follow_job(client: Client, out: Output, job_id: str) -> dict[str, Any]:
     events = client.events()
     bar = None if out.as_json else _bar()
     task = bar.add_task("starting", total=None, files="") if bar else None
