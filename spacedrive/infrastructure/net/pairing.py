@@ -145,6 +145,9 @@ class PairingSession:
         self._decision: asyncio.Future[bool] = loop.create_future()
         self._timer = loop.call_later(ttl, self._expire)
         self._busy = False
+        # Set once the joiner's DeviceInfo is in and `done` goes out: from then on the user can no
+        # longer cancel, because the joiner pins us as soon as it reads `done`.
+        self._committed = False
         self._last_attempt = -math.inf
 
     @property
@@ -190,10 +193,13 @@ class PairingSession:
 
     def _set(self, state: State, reason: str = "") -> None:
         self.state, self.reason = state, reason
-        self._notify(self)
+        try:
+            self._notify(self)
+        except Exception:  # a broken listener must not wedge the protocol
+            log.exception("pairing: state listener failed")
 
-    def _end(self, state: State, reason: str) -> None:
-        if self.is_final:
+    def _end(self, state: State, reason: str, *, force: bool = False) -> None:
+        if self.is_final or (self._committed and not force):
             return
         self._timer.cancel()
         if not self._decision.done():
@@ -271,6 +277,11 @@ class PairingService:
         except (ProtocolError, PairingFailed, IdentityError) as e:
             log.warning("pairing: refused %s: %s", who, e.message)
             await send_error(writer, e.message)
+        except (ConnectionError, OSError) as e:
+            log.warning("pairing: lost %s: %s", who, e)
+        except Exception:
+            log.exception("pairing: attempt by %s failed on this side", who)
+            await send_error(writer, "internal error on the other device")
         finally:
             writer.close()
             with contextlib.suppress(OSError, ConnectionError, TimeoutError):
@@ -346,14 +357,15 @@ class PairingService:
             session.peer_info = validate_device_info(frame.get("device"))
             if not session._confirming():
                 raise PairingFailed(f"the other device ended pairing: {session.reason}")
+            session._committed = True
             await write_frame(writer, {"t": "done"})
             peer = PairedPeer(peer_device_id, peer_cert_der, session.peer_info, peer_address)
             await self._on_paired(peer)
         except asyncio.CancelledError:
-            session._end("failed", "interrupted")
+            session._end("failed", "interrupted", force=True)
             raise
         except Exception as e:
-            session._end("failed", getattr(e, "message", None) or f"{type(e).__name__}: {e}")
+            session._end("failed", getattr(e, "message", None) or f"{type(e).__name__}: {e}", force=True)
             raise
         session._paired(peer)
         log.info("pairing: paired with %s (%s)", short_id(peer_device_id), peer.info["name"])
@@ -388,6 +400,9 @@ class PairingService:
         except (ProtocolError, IdentityError) as e:
             log.warning("pairing: joining %s failed: %s", short_id(peer_device_id), e.message)
             raise PairingFailed(e.message) from e
+        except (ConnectionError, OSError) as e:
+            log.warning("pairing: joining %s failed: %s", short_id(peer_device_id), e)
+            raise PairingFailed(f"connection lost: {e}") from e
         except PairingFailed as e:
             log.warning("pairing: joining %s failed: %s", short_id(peer_device_id), e.message)
             await send_error(writer, e.message)
