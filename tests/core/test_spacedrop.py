@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from spacedrive.operations.spacedrop import (
     Offer,
     OfferedFile,
     Receiver,
+    SourceChanged,
     UnsafeName,
     build_offer,
     resolve_inside,
@@ -316,13 +318,38 @@ async def test_an_offer_bigger_than_the_free_space_is_declined(
 ) -> None:
     src, dst = dirs
     (src / "f.bin").write_bytes(os.urandom(MiB))
-    monkeypatch.setattr(
-        receiver_module.shutil, "disk_usage", lambda _p: type("U", (), {"free": 512 * 1024})()
-    )
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: type("U", (), {"free": 512 * 1024})())
     offer, sources = build_offer([src / "f.bin"], "Alice")
     out = await drop(offer, sources, dst)
     assert out.declined is not None and "not enough free space" in out.declined
     assert list(dst.iterdir()) == []
+
+
+async def test_a_file_changed_since_the_offer_aborts_with_a_clear_error(dirs: tuple[Path, Path]) -> None:
+    src, dst = dirs
+    (src / "f.txt").write_text("first version")
+    offer, sources = build_offer([src / "f.txt"], "Alice")
+    (src / "f.txt").write_text("second, longer version")
+    out = await drop(offer, sources, dst)
+    assert isinstance(out.sender_error, SourceChanged)
+    assert "changed since it was offered" in str(out.receiver_error)
+    assert not (dst / "f.txt").exists()
+
+
+def test_malformed_offers_and_answers_are_refused() -> None:
+    files = [OfferedFile("a", 1, 0), OfferedFile("a", 1, 0)]
+    with pytest.raises(ProtocolError, match="twice"):
+        Offer.from_frame(Offer("ab" * 16, "A", files, 2).to_frame())
+    nested = [OfferedFile("a", 1, 0), OfferedFile("a/b", 1, 0)]
+    with pytest.raises(ProtocolError, match="inside the file"):
+        Offer.from_frame(Offer("ab" * 16, "A", nested, 2).to_frame())
+    with pytest.raises(ProtocolError, match="total"):
+        Offer.from_frame(Offer("ab" * 16, "A", [OfferedFile("a", 1, 0)], 5).to_frame())
+    with pytest.raises(ProtocolError, match="size"):
+        Offer.from_frame(Offer("ab" * 16, "A", [OfferedFile("a", -1, 0)], -1).to_frame())
+    offer = Offer("ab" * 16, "A", [OfferedFile("a", 10, 0)], 10)
+    with pytest.raises(ProtocolError, match="offset"):  # a receiver cannot make us skip past the end
+        Accept.from_frame(Accept(offer.id, [11], bytes(32)).to_frame(), offer)
 
 
 def test_build_offer_skips_links_inside_folders_and_reports_them(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ MAX_OFFER_FRAME = 48 * 1024 * 1024
 #: ``Accept.offsets`` value for an entry the receiver will not take (it already has it, or a folder).
 SKIP = -1
 #: Bytes per raw data chunk: large, so that per-chunk Python work is negligible at 500 MB/s.
-CHUNK = 4 * 1024 * 1024
+CHUNK = 1024 * 1024
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _LEN = struct.Struct(">I")

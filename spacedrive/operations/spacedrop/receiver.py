@@ -212,6 +212,8 @@ class Receiver:
         Partials stay on a broken connection (the next offer resumes them) and are deleted when their
         content fails the hash check.
         """
+        if self._root is None:
+            raise RuntimeError("Receiver.receive() before prepare()")
         loop = asyncio.get_running_loop()
         throttle = Throttle(progress, self.offer.total)
         done = sum(p.entry.size if p.offset == SKIP else p.offset for p in self._plan)
@@ -242,7 +244,7 @@ class Receiver:
         loop = asyncio.get_running_loop()
         partial = await loop.run_in_executor(None, self._place, item.folder, item.partial)
         fd = await loop.run_in_executor(None, _open_partial, partial, item.offset)
-        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        hasher = blake3.blake3()
         pending: asyncio.Future[None] | None = None
         closed = False
         try:

@@ -151,7 +151,7 @@ async def _send_one(
     on_bytes: Callable[[int], None],
 ) -> None:
     loop = asyncio.get_running_loop()
-    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    hasher = blake3.blake3()
     try:
         await loop.run_in_executor(None, _hash_prefix, fd, offset, hasher)
     except SourceChanged as e:
