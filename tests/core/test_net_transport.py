@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aioquic.asyncio.client import connect as aioquic_connect
 from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
 from spacedrive.infrastructure.net import identity as idm
-from spacedrive.infrastructure.net.framing import read_frame, write_frame
+from spacedrive.infrastructure.net.framing import encode_frame, read_frame, write_frame
 from spacedrive.infrastructure.net.quic import QuicEndpoint
 from spacedrive.infrastructure.net.tls_channel import TlsChannelServer, _context, open_channel
 from spacedrive.infrastructure.net.transport import (
@@ -92,6 +93,24 @@ async def test_unpaired_device_is_refused_before_its_stream_is_read(server, ids)
     await asyncio.sleep(0.05)
     assert echo.peers == []
     await c.stop()
+
+
+async def test_stream_sent_along_with_the_handshake_is_never_served_to_an_unpaired_device(
+    server, ids, caplog
+) -> None:
+    endpoint, echo, _ = server
+    configuration = QuicConfiguration(is_client=True, alpn_protocols=[ALPN_MSG], verify_mode=ssl.CERT_NONE)
+    configuration.certificate, configuration.private_key = ids["c"].certificate, ids["c"].private_key
+    # Not waiting for the handshake: the stream data leaves in the same datagram as the client's Finished.
+    async with aioquic_connect(
+        LOCAL, endpoint.port, configuration=configuration, wait_connected=False
+    ) as quic:
+        _, writer = await quic.create_stream()
+        writer.write(encode_frame({"t": "ping", "n": 1}))
+        await asyncio.wait_for(quic.wait_closed(), 5)
+        writer.close()
+    assert echo.peers == []
+    assert any("refused" in r.message and "not paired" in r.message for r in caplog.records)
 
 
 async def test_client_refuses_a_server_that_is_not_the_expected_device(server, ids) -> None:
@@ -357,3 +376,39 @@ def _plain_ssl_throughput(a: idm.Identity, b: idm.Identity, total: int) -> float
     listener.close()
     assert received == total
     return total / elapsed / 1e6
+
+
+async def test_connect_to_a_silent_address_fails_after_the_handshake_timeout(ids) -> None:
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind((LOCAL, 0))
+    b = QuicEndpoint(ids["b"], {}, lambda _: False, LOCAL, limits=Limits(handshake_timeout=0.5))
+    started = time.monotonic()
+    with pytest.raises(TransportError, match="did not answer"):
+        await b.connect(LOCAL, silent.getsockname()[1], ALPN_MSG, ids["a"].device_id)
+    assert time.monotonic() - started < 1.5
+    silent.close()
+    await b.stop()
+
+
+async def test_stop_cancels_running_handlers(ids) -> None:
+    entered, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def forever(peer: Peer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    a = QuicEndpoint(ids["a"], {ALPN_PAIR: forever}, lambda _: False, LOCAL)
+    await a.start()
+    c = await client(ids["c"])
+    session = await c.connect(LOCAL, a.port, ALPN_PAIR, None)
+    _, writer = await session.open_stream()
+    writer.write(b"hello")
+    await asyncio.wait_for(entered.wait(), 3)
+    await asyncio.wait_for(a.stop(), 3)
+    assert cancelled.is_set()
+    await c.stop()
+    assert session.closed

@@ -131,16 +131,18 @@ class _Connection(QuicConnectionProtocol):
                     else TransportError(f"connection failed: {reason}")
                 )
             self._finish()
+            if self._is_client and self._transport is not None:
+                self._transport.close()  # a client connection owns its UDP socket; nothing is left to send
 
-    def refuse(self, reason: str) -> None:
-        """Close the connection telling the peer why; on the client side ``connect`` raises."""
+    def refuse(self, reason: str, error: TransportError | None = None) -> None:
+        """Close the connection telling the peer why; ``connect`` raises ``error`` (PeerRejected)."""
         if self._state == "closed":
             return
         alpn = self._quic.tls.alpn_negotiated if hasattr(self._quic, "tls") else None
         log.warning("refused %s from %s: %s", alpn or "a connection", self._address, reason)
         self.close(error_code=REFUSED, reason_phrase=reason[:200])
         if not self.ready.done():
-            self.ready.set_exception(PeerRejected(reason))
+            self.ready.set_exception(error or PeerRejected(reason))
         self._finish()
 
     def _on_handshake(self, alpn: str | None) -> None:
@@ -220,7 +222,8 @@ class _Connection(QuicConnectionProtocol):
 
     def _handshake_expired(self) -> None:
         if self._state != "open":
-            self.refuse(f"handshake not finished within {self._endpoint.limits.handshake_timeout:g} s")
+            reason = f"handshake not finished within {self._endpoint.limits.handshake_timeout:g} s"
+            self.refuse(reason, TransportError(f"{self._address} did not answer: {reason}"))
 
     def _finish(self) -> None:
         if self._state == "closed":
@@ -296,6 +299,7 @@ class QuicSession:
         self._endpoint = endpoint
         self._connection = connection
         self._transport = transport
+        self._writers: list[asyncio.StreamWriter] = []
         self.peer = peer
 
     @property
@@ -305,11 +309,16 @@ class QuicSession:
     async def open_stream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._connection.closed:
             raise TransportError(f"the connection to {short_id(self.peer.device_id)} is closed")
-        return await self._connection.create_stream()
+        reader, writer = await self._connection.create_stream()
+        self._writers.append(writer)
+        return reader, writer
 
     async def close(self) -> None:
         """Close and give the close frame a moment to leave before the socket goes."""
         self._endpoint._sessions.discard(self)
+        for writer in self._writers:
+            with contextlib.suppress(ValueError, AssertionError):  # already finished or reset
+                writer.close()
         await self._connection.shutdown()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._connection.wait_closed(), 0.5)
@@ -404,6 +413,7 @@ class QuicEndpoint:
                 raise TransportError(f"{host}:{port} did not answer") from e
             raise
         session = QuicSession(self, connection, transport, peer)
+        self._sessions = {s for s in self._sessions if not s.closed}  # dropped by the peer, never closed
         self._sessions.add(session)
         return session
 
