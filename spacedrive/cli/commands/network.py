@@ -47,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     join = ps.add_parser("join", help="type the code shown by the other device")
     join.add_argument("words", nargs="+", help='the 12 words, e.g. "apple brave ..."')
     join.add_argument("--addr", help="the other device's host:port (else it is looked for on the LAN)")
+    join.add_argument("--port", type=int, help="port to listen on when no Spacedrive is running")
 
     drop = ns.add_parser("spacedrop", help="send files and folders to a paired device")
     drop.add_argument("device", help="device id (or a unique prefix) or name")
@@ -188,7 +189,10 @@ def _pair_result(d: dict[str, Any]) -> None:
 async def _join(args: argparse.Namespace, client: Client, out: Output) -> int:
     words = " ".join(args.words)
     started = time.perf_counter()
-    data = await client.call("network.pair.join", words=words, addr=args.addr)
+    params: dict[str, Any] = {"words": words, "addr": args.addr}
+    if args.port is not None:
+        params["port"] = args.port
+    data = await client.call("network.pair.join", **params)
     data["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     out.result(
         data,
@@ -205,8 +209,9 @@ async def _spacedrop(args: argparse.Namespace, client: Client, out: Output) -> i
         return 0
     await client.call("job.run_queued")
     info = await follow_job(client, out, data["job_id"])
+    report = await client.call("network.spacedrop.report", job_id=data["job_id"])
     out.result(
-        {**data, "job": info},
+        {**data, "job": info, "report": report},
         lambda d: console.print(
             f"{escape(d['job']['title'])}: {d['job']['status']}"
             + (f" ({escape(d['job']['error'])})" if d["job"].get("error") else "")

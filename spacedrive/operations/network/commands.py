@@ -159,6 +159,24 @@ async def spacedrop(core: Core, params: Params) -> Any:
     return {"job_id": str(job_id), "device": service.device_dict(device)}
 
 
+@command("network.spacedrop.report")
+async def spacedrop_report(core: Core, params: Params) -> Any:
+    """What a send job did: bytes on the wire (resumed prefixes excluded), attempts, seconds, skipped."""
+    import dataclasses
+    from uuid import UUID
+
+    from spacedrive.operations.network.jobs import SpacedropSendJob
+
+    try:
+        job_id = UUID(_req(params, "job_id"))
+    except ValueError as e:
+        raise InvalidArgument("job_id is not a job id") from e
+    _, job = await core.files._find(job_id)
+    if not isinstance(job, SpacedropSendJob):
+        raise InvalidArgument(f"job {job_id} is not a Spacedrop send")
+    return dataclasses.asdict(job)
+
+
 @command("network.spacedrop.pending")
 async def spacedrop_pending(core: Core, params: Params) -> Any:
     return core.network.pending_offers() if core.network.running else []

@@ -34,6 +34,7 @@ from spacedrive.infrastructure.net.transport import ALPN_MSG, ALPN_PAIR, Peer, T
 if TYPE_CHECKING:
     from spacedrive.core import Core
     from spacedrive.operations.spacedrop.protocol import Offer
+    from spacedrive.operations.spacedrop.receiver import Receiver
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +77,8 @@ class IncomingOffer:
 class PendingReceive:
     """An accepted offer waiting for (then using) its data channel."""
 
-    offer: Offer
+    receiver: Receiver
     sender_id: str
-    target_dir: Path
     channel: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]]
     finished: asyncio.Future[None]
 
@@ -105,6 +105,7 @@ class NetworkService:
         self._presence: asyncio.Task[None] | None = None
         #: The code shown last, kept after it ends so its outcome can be read.
         self.last_session: PairingSession | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         #: Where offers go without asking (``--auto-accept DIR``); None asks the user.
         self.auto_accept_dir: Path | None = None
         self.port = 0
@@ -201,6 +202,8 @@ class NetworkService:
         for offer in self._offers.values():
             if not offer.decision.done():
                 offer.decision.set_result(None)
+        for task in list(self._tasks):
+            task.cancel()
         if self._presence is not None:
             self._presence.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -323,7 +326,10 @@ class NetworkService:
         self, peer: Peer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         try:
-            first = await read_frame(reader, expect=("ping", "offer"))
+            from spacedrive.operations.spacedrop.protocol import MAX_OFFER_FRAME
+
+            # Only pinned devices get here (sd-msg/1), so a large offer frame is allowed.
+            first = await read_frame(reader, expect=("ping", "offer"), max_size=MAX_OFFER_FRAME)
             port = first.get("port")
             # The peer connected from an ephemeral port; the one it listens on comes with its ping.
             address = f"{peer.address[0]}:{port}" if isinstance(port, int) and 0 < port < 65536 else None
@@ -397,14 +403,22 @@ class NetworkService:
                 self._emit_join_state("failed", e.message, session.peer.device_id)
                 raise
             finally:
-                await session.close()
-            log.info("paired in %.0f ms", (time.perf_counter() - started) * 1000)
+                task = asyncio.create_task(session.close())  # QUIC's close takes a while: not ours to wait
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.info("paired with %s in %.0f ms", peer.info.get("name"), elapsed_ms)
             self._emit_join_state("paired", "", peer.device_id)
-            # Tell the initiator where we listen, so it can reach us too.
-            with contextlib.suppress(SpacedriveError, OSError):
-                await (await self.connect(peer.device_id)).close()
-            return self.device_dict(self.devices.find(peer.device_id))
+            # Tell the initiator where we listen, so it can reach us too (in the background).
+            task = asyncio.create_task(self._ping_quietly(peer.device_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return {**self.device_dict(self.devices.find(peer.device_id)), "pairing_ms": elapsed_ms}
         raise DeviceUnreachable("cannot reach the device showing the code (" + "; ".join(errors) + ")")
+
+    async def _ping_quietly(self, device_id: str) -> None:
+        with contextlib.suppress(SpacedriveError, OSError):
+            await (await self.connect(device_id)).close()
 
     async def _find_rendezvous(self, code: PairingCode) -> list[tuple[str, int]]:
         if self._discovery is None:
@@ -477,9 +491,16 @@ class NetworkService:
             )
             return
         receiver = Receiver(target, offer, peer.device_id)
-        accept = await asyncio.to_thread(receiver.prepare)
+        try:
+            accept = await asyncio.to_thread(receiver.prepare)
+        except SpacedriveError as e:  # no room, a link in the way...: the sender is told why
+            await write_frame(writer, {"t": "decline", "id": offer.id, "reason": e.message})
+            return
+        resumed = sum(o for o in accept.offsets if o > 0)
+        if resumed:
+            log.info("spacedrop %s: resuming, %d bytes already here", offer.id, resumed)
         loop = asyncio.get_running_loop()
-        pending = PendingReceive(offer, peer.device_id, target, loop.create_future(), loop.create_future())
+        pending = PendingReceive(receiver, peer.device_id, loop.create_future(), loop.create_future())
         self._receives[accept.token] = pending
         from spacedrive.operations.network.jobs import SpacedropReceiveJob
 
@@ -491,6 +512,7 @@ class NetworkService:
                 target_dir=str(target),
                 files=len(offer.files),
                 total=offer.total,
+                resumed_bytes=resumed,
             )
         )
         jobs.start_running()
