@@ -28,7 +28,7 @@ class ProtocolError(SpacedriveError):
 
 
 def encode_frame(message: dict[str, Any]) -> bytes:
-    body = msgpack.packb(message, use_bin_type=True)
+    body: bytes = msgpack.packb(message, use_bin_type=True)
     if len(body) > MAX_FRAME:
         raise ProtocolError(f"frame of {len(body)} bytes is over the {MAX_FRAME}-byte limit")
     return _LEN.pack(len(body)) + body

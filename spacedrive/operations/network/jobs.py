@@ -124,7 +124,7 @@ class SpacedropSendJob(Job):
             reply = await read_frame(reader, expect=("accept", "decline"), timeout=OFFER_TIMEOUT + 30)
             writer.close()
         finally:
-            await session.close()
+            service.close_later(session)
         if reply["t"] == "decline":
             raise SpacedropDeclined(str(reply.get("reason") or f"{self.device_name} declined"))
         accept = Accept.from_frame(reply, offer)

@@ -273,8 +273,7 @@ class NetworkService:
         while True:
             for device in self.devices.list():
                 try:
-                    session = await self.connect(device.device_id)
-                    await session.close()
+                    self.close_later(await self.connect(device.device_id))
                 except (SpacedriveError, OSError):
                     self._set_online(device.device_id, False)
             await asyncio.sleep(PRESENCE_INTERVAL)
@@ -289,8 +288,7 @@ class NetworkService:
             with contextlib.suppress(Exception):
                 out.extend(self._discovery.addresses_of(device.device_id))
         out.extend(parse_addr(a) for a in device.addresses)
-        seen: set[tuple[str, int]] = set()
-        return [a for a in out if not (a in seen or seen.add(a))]
+        return list(dict.fromkeys(out))  # in order, each once
 
     async def connect(self, ref: str, addr: str | None = None) -> QuicSession:
         """A control session (``sd-msg/1``) with a paired device, trying each address it may be at."""
@@ -301,6 +299,7 @@ class NetworkService:
             raise DeviceUnreachable(f"no address known for {device.name}; give one with --addr host:port")
         errors = []
         for host, port in candidates:
+            session: QuicSession | None = None
             try:
                 async with asyncio.timeout(CONNECT_TIMEOUT):
                     session = await quic.connect(host, port, ALPN_MSG, device.device_id)
@@ -309,6 +308,8 @@ class NetworkService:
                     reply = await read_frame(reader, expect="pong")
                     writer.close()
             except (TimeoutError, OSError, SpacedriveError) as e:
+                if session is not None:
+                    self.close_later(session)
                 errors.append(f"{host}:{port}: {getattr(e, 'message', None) or e or type(e).__name__}")
                 continue
             self.devices.seen(device.device_id, f"{host}:{port}", _info(reply.get("device")))
@@ -403,9 +404,7 @@ class NetworkService:
                 self._emit_join_state("failed", e.message, session.peer.device_id)
                 raise
             finally:
-                task = asyncio.create_task(session.close())  # QUIC's close takes a while: not ours to wait
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self.close_later(session)
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
             log.info("paired with %s in %.0f ms", peer.info.get("name"), elapsed_ms)
             self._emit_join_state("paired", "", peer.device_id)
@@ -416,9 +415,15 @@ class NetworkService:
             return {**self.device_dict(self.devices.find(peer.device_id)), "pairing_ms": elapsed_ms}
         raise DeviceUnreachable("cannot reach the device showing the code (" + "; ".join(errors) + ")")
 
+    def close_later(self, session: QuicSession) -> None:
+        """Close a session in the background: QUIC's close waits for the peer, nobody needs to."""
+        task = asyncio.create_task(session.close())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _ping_quietly(self, device_id: str) -> None:
         with contextlib.suppress(SpacedriveError, OSError):
-            await (await self.connect(device_id)).close()
+            self.close_later(await self.connect(device_id))
 
     async def _find_rendezvous(self, code: PairingCode) -> list[tuple[str, int]]:
         if self._discovery is None:
