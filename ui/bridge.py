@@ -57,6 +57,14 @@ class CoreBridge(QObject):
     tags_changed(TagsChanged): a tag was added to or removed from files.
     conflict_asked(ConflictAsked): a file job waits for an answer: what to do with a name already taken.
     conflict_resolved(ConflictResolved): such a question was answered (here, by the CLI or the API).
+    network_state_changed(NetworkStateChanged): networking was turned on or off.
+    pairing_state_changed(PairingStateChanged): a pairing code shown here, or one being joined, moved on
+        (waiting, confirming, paired, failed, expired, cancelled).
+    device_paired(DevicePaired): a device was paired (from either side).
+    device_revoked(DeviceRevoked): a paired device was forgotten.
+    device_connectivity_changed(DeviceConnectivityChanged): a paired device came online or went offline.
+    spacedrop_offered(SpacedropOffered): a paired device offers files and waits for an answer.
+    spacedrop_answered(SpacedropAnswered): such an offer was answered (here, by the CLI, or timed out).
     """
 
     core_started = Signal(object)
@@ -89,6 +97,13 @@ class CoreBridge(QObject):
     tags_changed = Signal(object)
     conflict_asked = Signal(object)
     conflict_resolved = Signal(object)
+    network_state_changed = Signal(object)
+    pairing_state_changed = Signal(object)
+    device_paired = Signal(object)
+    device_revoked = Signal(object)
+    device_connectivity_changed = Signal(object)
+    spacedrop_offered = Signal(object)
+    spacedrop_answered = Signal(object)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +140,13 @@ class CoreBridge(QObject):
             ev.TagsChanged: self.tags_changed,
             ev.ConflictAsked: self.conflict_asked,
             ev.ConflictResolved: self.conflict_resolved,
+            ev.NetworkStateChanged: self.network_state_changed,
+            ev.PairingStateChanged: self.pairing_state_changed,
+            ev.DevicePaired: self.device_paired,
+            ev.DeviceRevoked: self.device_revoked,
+            ev.DeviceConnectivityChanged: self.device_connectivity_changed,
+            ev.SpacedropOffered: self.spacedrop_offered,
+            ev.SpacedropAnswered: self.spacedrop_answered,
         }
 
     def start(self) -> None:

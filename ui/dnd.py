@@ -23,21 +23,25 @@ MOVE = "move"
 LINK = "link"
 #: Files dropped onto a tag get the tag; they stay where they are.
 TAG = "tag"
+#: Files dropped onto a paired device are sent there (Spacedrop); they stay where they are.
+SEND = "send"
 _ACTIONS = {COPY: Qt.DropAction.CopyAction, MOVE: Qt.DropAction.MoveAction, LINK: Qt.DropAction.LinkAction}
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where a drop lands: a folder (exact path), or a tag (its name) the files get."""
+    """Where a drop lands: a folder (exact path), a tag (its name) the files get, or a paired device (its
+    network id) they are sent to."""
 
     folder: bytes | None = None
     tag: str | None = None
+    device: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class DropRequest:
     """Files dropped (exact paths) onto ``target``, to ``COPY``, ``MOVE`` or ``LINK`` there (``TAG`` onto a
-    tag)."""
+    tag, ``SEND`` onto a device)."""
 
     paths: tuple[bytes, ...]
     target: Target
@@ -107,6 +111,8 @@ class DropTarget(QObject):
             return None
         if target.tag is not None:
             return DropRequest(files.paths, target, TAG)
+        if target.device is not None:
+            return DropRequest(files.paths, target, SEND)
         assert target.folder is not None
         operation = operation_for(event.modifiers(), files.paths, target.folder)
         if not event.possibleActions() & _ACTIONS[operation]:
@@ -136,7 +142,7 @@ class DropTarget(QObject):
         if request is None:
             event.ignore()
             return True
-        # A tag drop leaves the files where they are: the source must not remove them.
+        # A tag or device drop leaves the files where they are: the source must not remove them.
         event.setDropAction(_ACTIONS.get(request.operation, Qt.DropAction.CopyAction))
         event.accept()
         if kind == QEvent.Type.Drop:

@@ -45,6 +45,13 @@ SIGNALS = [
     "tags_changed",
     "conflict_asked",
     "conflict_resolved",
+    "network_state_changed",
+    "pairing_state_changed",
+    "device_paired",
+    "device_revoked",
+    "device_connectivity_changed",
+    "spacedrop_offered",
+    "spacedrop_answered",
 ]
 
 
@@ -230,4 +237,24 @@ def test_tag_and_conflict_signals(core: Core, run, wait, tmp_path: Path) -> None
     wait(lambda: recorder.events("conflict_resolved"))
     run(core.files.wait(outcome.job_id))
     assert (tmp_path / "dst" / "a (2).txt").read_text() == "a"
+    run(bridge.stop())
+
+
+def test_network_signals(core: Core, run, wait) -> None:
+    run(core.start())
+    bridge = CoreBridge(core.bus)
+    recorder = Recorder(bridge)
+    bridge.start()
+    for event in (
+        ev.NetworkStateChanged(True, "d1", 7373, ""),
+        ev.PairingStateChanged("s", "initiator", "waiting", "", "", "", 0.0),
+        ev.DevicePaired("d2", "phone"),
+        ev.DeviceRevoked("d2", "phone"),
+        ev.DeviceConnectivityChanged("d2", False),
+        ev.SpacedropOffered("o", "d2", "phone", 1, 5, ("a.txt",)),
+        ev.SpacedropAnswered("o", False, ""),
+    ):
+        core.bus.emit(event)
+    wait(lambda: recorder.events("spacedrop_answered"))
+    assert recorder.names()[-7:] == SIGNALS[-7:]
     run(bridge.stop())

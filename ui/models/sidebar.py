@@ -24,6 +24,7 @@ from spacedrive.domain.tag import Tag
 from spacedrive.domain.volume import Volume
 from ui.formatting import ago, data_size, files_text
 from ui.icons import tag_icon, themed_icon
+from ui.models.devices import DeviceItem, device_data
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -74,6 +75,8 @@ ADD_ROLE = Qt.ItemDataRole.UserRole + 9
 PLACE_ROLE = Qt.ItemDataRole.UserRole + 10
 #: The ``Tag`` (tag rows only).
 TAG_ROLE = Qt.ItemDataRole.UserRole + 11
+#: The ``ui.models.devices.DeviceItem`` (device rows only).
+DEVICE_ROLE = Qt.ItemDataRole.UserRole + 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ class _Row:
     library: LibraryInfo | None = None
     location: LocationInfo | None = None
     volume: Volume | None = None
-    device: Device | None = None
+    device: DeviceItem | None = None
     place: Place | None = None
     tag: Tag | None = None
 
@@ -119,7 +122,6 @@ class SidebarModel(QAbstractItemModel):
         super().__init__(parent)
         self._rows: dict[Section, list[_Row]] = {section: [_PLACEHOLDER] for section in Section}
         self._library_icon: QIcon = themed_icon(("folder-library", "x-office-address-book"), "library")
-        self._device_icon: QIcon = themed_icon(("computer",), "device")
         self._location_icon: QIcon = themed_icon(("folder",), "location")
         self._volume_icon: QIcon = themed_icon(("drive-harddisk",), "volume")
         self._removable_icon: QIcon = themed_icon(("drive-removable-media",), "volume")
@@ -155,8 +157,13 @@ class SidebarModel(QAbstractItemModel):
     def locations(self) -> list[LocationInfo]:
         return [row.location for row in self._rows[Section.LOCATIONS] if row.location is not None]
 
-    def set_devices(self, devices: list[Device]) -> None:
-        self._set_rows(Section.DEVICES, [_Row(ItemKind.DEVICE, device=device) for device in devices])
+    def set_devices(self, devices: list[Device | DeviceItem]) -> None:
+        """This device first, then the paired ones (a core ``Device`` is this device, networking off)."""
+        items = [DeviceItem.local(d) if isinstance(d, Device) else d for d in devices]
+        self._set_rows(Section.DEVICES, [_Row(ItemKind.DEVICE, device=item) for item in items])
+
+    def devices(self) -> list[DeviceItem]:
+        return [row.device for row in self._rows[Section.DEVICES] if row.device is not None]
 
     def section_index(self, section: Section) -> QModelIndex:
         return self.createIndex(int(section), 0, _SECTION_ID)
@@ -367,16 +374,10 @@ class SidebarModel(QAbstractItemModel):
             return tag
         return None
 
-    def _device_data(self, device: Device, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            return device.name
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._device_icon
-        if role == Qt.ItemDataRole.ToolTipRole:
-            system = " ".join(part for part in (device.os, device.os_version) if part)
-            model = f"\n{device.hardware_model}" if device.hardware_model else ""
-            return self.tr("This device\n{system}{model}").format(system=system, model=model)
-        return None
+    def _device_data(self, device: DeviceItem, role: int) -> Any:
+        if role == BADGE_ROLE:
+            return self.tr("this device") if device.this_device else ""
+        return device if role == DEVICE_ROLE else device_data(device, role)
 
 
 def _location_tooltip(info: LocationInfo) -> str:
@@ -439,7 +440,7 @@ def _identity(row: _Row) -> object:
     if row.volume is not None:
         return ("volume", row.volume.fingerprint)
     if row.device is not None:
-        return row.device.id
+        return ("device", row.device.id)
     if row.place is not None:
         return (row.kind, row.place.path)
     if row.tag is not None:

@@ -23,6 +23,7 @@ from ui.dnd import COPY, LINK, MOVE, DropRequest
 from ui.tasks import TaskSet
 
 if TYPE_CHECKING:
+    from ui.views.device_actions import DeviceActions
     from ui.views.explorer import Explorer
     from ui.views.tag_actions import TagActions
 
@@ -54,6 +55,7 @@ class FileActions(QObject):
         self._window = window
         self._tasks = tasks
         self.tag_actions: TagActions | None = None
+        self.device_actions: DeviceActions | None = None
         self.cut = self._action(
             self.tr("Cu&t"), QKeySequence.StandardKey.Cut, lambda: self.copy_selection(True)
         )
@@ -176,6 +178,9 @@ class FileActions(QObject):
         if request.target.tag is not None:
             if self.tag_actions is not None:
                 self._tasks.spawn(self.tag_actions.add(list(request.paths), request.target.tag))
+        elif request.target.device is not None:
+            if self.device_actions is not None:
+                self.device_actions.drop(request)
         elif request.target.folder is not None:
             self._tasks.spawn(self.transfer(request.operation, list(request.paths), request.target.folder))
 
@@ -355,6 +360,9 @@ class FileActions(QObject):
         menu.addActions([self.rename, self.duplicate])
         if self.tag_actions is not None:
             menu.addMenu(self.tag_actions.tags_menu(menu, self.selected() or [entry]))
+        if self.device_actions is not None:
+            paths = [e.path for e in self.selected() or [entry]]
+            menu.addMenu(self.device_actions.send_menu(menu, paths))
         menu.addSeparator()
         menu.addActions([self.trash, self.delete])
 

@@ -36,6 +36,7 @@ from ui.models.sidebar import SidebarModel
 from ui.tasks import TaskSet
 from ui.thumbnails import ThumbnailLoader
 from ui.views.content import ContentView
+from ui.views.device_actions import DeviceActions
 from ui.views.explorer import Explorer
 from ui.views.explorer_actions import ExplorerActions
 from ui.views.explorer_pane import ExplorerPane
@@ -98,6 +99,9 @@ class MainWindow(QMainWindow):
         self.file_actions = FileActions(core, self.explorer, self, self.tasks)
         self.tag_actions = TagActions(core, self.sidebar_model, self, self.tasks, self.explorer.open_tag)
         self.file_actions.tag_actions = self.tag_actions
+        self.device_actions = DeviceActions(core, bridge, self.sidebar_model, self, self.tasks)
+        self.device_actions.selection = lambda: [entry.path for entry in self.content.selected_entries()]
+        self.file_actions.device_actions = self.device_actions
         self.explorer.menu_extension = self.file_actions
         for pane in self.explorer.panes():
             pane.content.menus.extension = self.file_actions
@@ -136,7 +140,6 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.refresh_libraries()
         self.refresh_volumes()
-        self.sidebar_model.set_devices([core.device])
 
     @property
     def content(self) -> ContentView:
@@ -292,6 +295,8 @@ class MainWindow(QMainWindow):
         quick_look.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         quick_look.triggered.connect(self._quick_look)
 
+        self.device_actions.build_menu(bar.addMenu(self.tr("&Devices")))
+
         help_menu = bar.addMenu(self.tr("&Help"))
         about = help_menu.addAction(self.tr("&About Spacedrive"))
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -323,6 +328,7 @@ class MainWindow(QMainWindow):
         self.sidebar.recolor_tag_requested.connect(lambda tag: self.tasks.spawn(tag_actions.recolor(tag)))
         self.sidebar.delete_tag_requested.connect(lambda tag: self.tasks.spawn(tag_actions.delete(tag)))
         self.sidebar.drop_requested.connect(self.file_actions.drop)
+        self.device_actions.connect_sidebar(self.sidebar)
         self.sidebar.clear_recent_requested.connect(places.clear_recent)
         self.explorer.folder_opened.connect(self._folder_opened)
         self.explorer.active_pane_changed.connect(self._active_pane_changed)

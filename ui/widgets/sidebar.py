@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QHelpEvent, QIcon, QMouseEvent, QPainter, QPalette
+from PySide6.QtGui import QAction, QColor, QDragLeaveEvent, QHelpEvent, QIcon, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -47,6 +47,7 @@ from ui.models.sidebar import (
     Section,
     SidebarModel,
 )
+from ui.widgets.sidebar_devices import device_at, device_menu
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -93,6 +94,9 @@ class SidebarDelegate(QStyledItemDelegate):
             option.palette.setColor(QPalette.ColorRole.Text, muted)
             option.displayAlignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
             option.rect.setTop(option.rect.top() + _gap_above(index))
+        # The row files are dragged over is highlighted, as it will take them.
+        if isinstance(option.widget, Sidebar) and option.widget.drop_row == index:
+            option.state |= QStyle.StateFlag.State_Selected
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         opt = QStyleOptionViewItem(option)
@@ -232,7 +236,11 @@ class Sidebar(QTreeView):
     rename_tag_requested(object): ask for a new name for this ``Tag``.
     recolor_tag_requested(object): ask for a new colour for this ``Tag``.
     delete_tag_requested(object): delete this ``Tag``, after asking.
-    drop_requested(object): files were dropped onto a folder's row or a tag's (a ``ui.dnd.DropRequest``).
+    drop_requested(object): files were dropped onto a folder's, a tag's or a paired device's row (a
+        ``ui.dnd.DropRequest``).
+    send_files_requested(str): ask for files and send them to this paired device (by network id).
+    unpair_requested(str): forget this paired device (by network id), after asking.
+    pair_device_requested(): show the pairing dialog.
     """
 
     switch_requested = Signal(object)
@@ -253,9 +261,14 @@ class Sidebar(QTreeView):
     recolor_tag_requested = Signal(object)
     delete_tag_requested = Signal(object)
     drop_requested = Signal(object)
+    send_files_requested = Signal(str)
+    unpair_requested = Signal(str)
+    pair_device_requested = Signal()
 
     def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The row files are being dragged over, if it takes them (drawn highlighted).
+        self.drop_row: QPersistentModelIndex | None = None
         self._model = model
         self.setModel(model)
         self.setHeaderHidden(True)
@@ -276,8 +289,8 @@ class Sidebar(QTreeView):
         self.customContextMenuRequested.connect(self._show_menu)
         self.activated.connect(self._activated)
         self.clicked.connect(self._clicked)
-        self.drop_target = DropTarget(self.viewport(), self._drop_target)
-        self.drop_target.dropped.connect(self.drop_requested)
+        self.drop_target = DropTarget(self.viewport(), self._drop_target, self._drag_hovered)
+        self.drop_target.dropped.connect(self._dropped)
 
     def _expand_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
@@ -318,13 +331,37 @@ class Sidebar(QTreeView):
             self.open_tag_requested.emit(tag)
 
     def _drop_target(self, pos: QPoint) -> Target | None:
-        """Files dropped onto a location, volume, favourite or recent folder go there; onto a tag, get it."""
+        """Files dropped onto a location, volume, favourite or recent folder go there; onto a tag, get it;
+        onto a paired device, are sent there."""
         index = self.indexAt(pos)
         tag = index.data(TAG_ROLE)
         if tag is not None:
             return Target(tag=tag.name)
+        device = device_at(index)
+        if device is not None:
+            return None if device.this_device else Target(device=device.id)
         path = _path_at(index)
         return Target(folder=os.fsencode(path)) if path else None
+
+    def _drag_hovered(self, pos: QPoint) -> None:
+        index = self.indexAt(pos)
+        row = QPersistentModelIndex(index) if self._drop_target(pos) is not None else None
+        if row != self.drop_row:
+            self.drop_row = row
+            self.viewport().update()
+
+    def _dropped(self, request: object) -> None:
+        self._clear_drop_row()
+        self.drop_requested.emit(request)
+
+    def _clear_drop_row(self) -> None:
+        if self.drop_row is not None:
+            self.drop_row = None
+            self.viewport().update()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._clear_drop_row()
+        super().dragLeaveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton:
@@ -341,6 +378,7 @@ class Sidebar(QTreeView):
             or self.location_menu(index)
             or self.place_menu(index)
             or self.tag_menu(index)
+            or device_menu(self, index)
         )
 
     def tag_menu(self, index: QModelIndex) -> QMenu | None:
