@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +25,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_LIBRARY_NAME = "My Library"
+#: What networking loads: imported off the loop when it starts.
+NETWORK_MODULES = (
+    "spacedrive.operations.network.jobs",
+    "spacedrive.infrastructure.net.discovery",
+    "spacedrive.operations.spacedrop.receiver",
+    "spacedrive.operations.spacedrop.sender",
+)
 
 
 class Core:
@@ -104,6 +113,9 @@ class Core:
         self, port: int | None = None, auto_accept_dir: str | None = None, remember: bool = False
     ) -> NetworkService:
         """Start networking on ``port`` (else the configured one); ``remember`` turns it on for next time."""
+        # The TLS and QUIC stacks take ~0.2 s to import: not on the loop, where the window would freeze.
+        for module in NETWORK_MODULES:
+            await asyncio.to_thread(importlib.import_module, module)
         service = self.network
         await service.start(port=port if port is not None else self.config.network_port)
         if auto_accept_dir:

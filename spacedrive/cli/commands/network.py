@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import getpass
 import os
-import sys
 import time
 from typing import Any
 
@@ -161,9 +160,14 @@ async def _generate(args: argparse.Namespace, client: Client, out: Output) -> in
             if state["state"] == "confirming" and not asked:
                 asked = True
                 name = state.get("device_name") or "a device"
-                if out.as_json or not sys.stdin.isatty():
+                if out.as_json:
                     print(_json_line({"event": "confirm", **state}), flush=True)
-                answer = await asyncio.to_thread(input, f"Pair with {name}? [y/N] ")
+                try:
+                    prompt = f"{name} ({state['device_id'][:12]}) typed the code. Pair with it? [y/N] "
+                    answer = await asyncio.to_thread(input, prompt)
+                except EOFError:  # no terminal to ask: refuse rather than pair unasked
+                    answer = ""
+                    out.message("No answer (stdin is closed); declined. Use --auto-accept in scripts.")
                 await client.call("network.pair.answer", accept=answer.strip().lower() in ("y", "yes"))
             if state["state"] in FINAL_STATES:
                 break

@@ -4,7 +4,7 @@ Messages (framing.py frames, DESIGN.md section 8)::
 
     joiner    -> hello{v: 1, r: R}
     initiator -> pake{msg: msgA}                      only after the rate limits and R check pass
-    joiner    -> pake{msg: msgB, confirm: macB}
+    joiner    -> pake{msg: msgB, confirm: macB, device: info}   (info shown when the user is asked)
     initiator -> confirm{mac: macA, device: info}     after macB checks and, unless auto-accept,
                                                       the user accepted
     joiner    -> device{device: info}                 after macA checks
@@ -340,8 +340,11 @@ class PairingService:
             raise
         if session.state != "waiting":  # cancelled or expired while the joiner computed
             raise PairingFailed(f"this code can no longer be used ({session.reason})")
-        # The joiner knows the code: from here on the code is spent whatever happens.
+        # The joiner knows the code: from here on the code is spent whatever happens. Its name came
+        # with its proof, over the channel the proof is bound to, so the user is asked about a name.
         session.peer_device_id = peer_device_id
+        if reply.get("device") is not None:
+            session.peer_info = validate_device_info(reply.get("device"))
         session._set("confirming")
         try:
             if not session.auto_accept:
@@ -389,7 +392,7 @@ class PairingService:
             frame = await read_frame(reader, expect="pake", timeout=self.read_timeout)
             pake = PakeJoiner(code.password, code.rendezvous, peer_device_id, self.my_device_id)
             mac_b = pake.respond(frame.get("msg"))
-            await write_frame(writer, {"t": "pake", "msg": pake.message, "confirm": mac_b})
+            await write_frame(writer, {"t": "pake", "msg": pake.message, "confirm": mac_b, "device": mine})
             # The initiator's user may take a while to accept.
             wait = self.decision_timeout + self.read_timeout
             frame = await read_frame(reader, expect="confirm", timeout=wait)

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -215,6 +214,10 @@ class NetworkService:
             self._discovery = None
         await self._close_endpoints()
         _BY_BUS.pop(self._core.bus, None)
+        for device_id, online in list(self._online.items()):
+            if online:  # with networking off, nothing is known to be reachable
+                self._core.bus.emit(ev.DeviceConnectivityChanged(device_id, False))
+        self._online.clear()
         device_id = self.identity.device_id if self.identity else ""
         self._core.bus.emit(ev.NetworkStateChanged(False, device_id, 0, ""))
 
@@ -235,13 +238,18 @@ class NetworkService:
         }
 
     def local_addresses(self) -> list[str]:
+        """Where another device can reach this one: every IPv4 address of this machine, loopback last."""
         if not self.running:
             return []
-        hosts = {"127.0.0.1"}
+        import ifaddr
+
+        hosts: list[str] = []
         with contextlib.suppress(OSError):
-            for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-                hosts.add(str(info[4][0]))
-        return [f"{h}:{self.port}" for h in sorted(hosts)]
+            for adapter in ifaddr.get_adapters():
+                hosts += [
+                    str(ip.ip) for ip in adapter.ips if ip.is_IPv4 and not str(ip.ip).startswith("127.")
+                ]
+        return [f"{h}:{self.port}" for h in dict.fromkeys(hosts)] + [f"127.0.0.1:{self.port}"]
 
     def device_list(self) -> list[dict[str, Any]]:
         return [self.device_dict(d) for d in self.devices.list()]
