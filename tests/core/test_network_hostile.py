@@ -31,7 +31,7 @@ from spacedrive.infrastructure.net.framing import ProtocolError, encode_frame, r
 from spacedrive.infrastructure.net.pairing import MIN_ATTEMPT_GAP
 from spacedrive.infrastructure.net.pake import PairingFailed
 from spacedrive.infrastructure.net.tls_channel import open_channel
-from spacedrive.infrastructure.net.transport import Limits, PeerRejected
+from spacedrive.infrastructure.net.transport import Limits, PeerRejected, TransportError
 from spacedrive.operations.api import execute
 from spacedrive.operations.network.service import DeviceUnreachable
 from spacedrive.operations.spacedrop.protocol import Accept
@@ -428,7 +428,7 @@ async def test_revoked_last_device_is_refused_on_the_data_channel_as_a_refusal(n
     assert a.pinned() == set()
     with pytest.raises(PeerRejected):
         await open_channel(b.ident, LOCAL, a.port, a.ident.cert_der, a.id, timeout=5)
-    assert logged(caplog, "refused sd-data/1", "no device is paired")
+    assert logged(caplog, "refused sd-data/1")
 
 
 async def test_revoked_device_is_refused_on_a_connection_it_opened_before_the_revoke(
@@ -449,7 +449,10 @@ async def test_revoked_device_is_refused_on_a_connection_it_opened_before_the_re
         await a.service.revoke(b.id)
 
         for kind, frame in (("ping", ping_frame), ("offer", offer)):
-            reader, writer = await session.open_stream()
+            try:  # the revoke closed the connection; if a stream still opens, nothing answers on it
+                reader, writer = await session.open_stream()
+            except TransportError:
+                continue
             await write_frame(writer, frame)
             with contextlib.suppress(ProtocolError):
                 answered[kind] = await read_frame(reader, expect=("pong", "accept", "decline"), timeout=2)

@@ -195,6 +195,11 @@ class _Connection(QuicConnectionProtocol):
             # Only client-opened bidirectional streams (id % 4 == 0) are served; the client serves none.
             if self._is_client or event.stream_id % 4 != 0:
                 return
+            # A device unpaired while connected gets no new stream: the check runs per stream too.
+            assert self.peer is not None
+            if self.peer.alpn != ALPN_PAIR and not self._endpoint.is_pinned(self.peer.device_id):
+                self.refuse(f"device {short_id(self.peer.device_id)} is not paired any more")
+                return
             reader, writer = self._create_stream(event.stream_id)
             self._start_handler(reader, writer)
         reader.feed_data(event.data)
@@ -416,6 +421,15 @@ class QuicEndpoint:
         self._sessions = {s for s in self._sessions if not s.closed}  # dropped by the peer, never closed
         self._sessions.add(session)
         return session
+
+    def disconnect(self, device_id: str, reason: str) -> int:
+        """Close every connection with ``device_id`` and cancel its handlers (it was unpaired)."""
+        hits = [c for c in list(self._connections) if c.peer is not None and c.peer.device_id == device_id]
+        for connection in hits:
+            connection.refuse(reason)
+            for task in list(connection._tasks):
+                task.cancel()
+        return len(hits)
 
     async def stop(self) -> None:
         """Close every connection and session, cancel handler tasks, stop listening."""

@@ -191,9 +191,9 @@ class TlsChannelServer:
         """Upgrade to TLS and check the client; None (after logging) if it is not let in."""
         timeout = self.limits.handshake_timeout
         try:
-            pinned = self._pinned_certs()
-            if not pinned:
-                raise PeerRejected("no device is paired")
+            # With nobody paired, trust only ourselves: the handshake still runs, so the client hears a
+            # refusal (a bad-certificate alert) rather than a reset it would take for a broken link.
+            pinned = self._pinned_certs() or {self.identity.device_id: self.identity.cert_der}
             async with asyncio.timeout(timeout + 1):  # backstop for the handshake's own deadline
                 await writer.start_tls(self._context_for(pinned), ssl_handshake_timeout=timeout)
             device_id, der = _peer_of(writer)

@@ -260,6 +260,10 @@ class NetworkService:
     async def revoke(self, ref: str) -> dict[str, Any]:
         device = self.devices.remove(self.devices.find(ref).device_id)
         self._online.pop(device.device_id, None)
+        if self._quic is not None:  # what it has open now ends too
+            self._quic.disconnect(
+                device.device_id, f"device {idm.short_id(device.device_id)} is not paired any more"
+            )
         self._core.bus.emit(ev.DeviceRevoked(device.device_id, device.name))
         return device.to_dict()
 
