@@ -177,11 +177,16 @@ def test_the_code_page_shows_twelve_words_copies_them_and_counts_down(bridged, q
 
 
 def test_the_join_page_flags_unknown_words_and_a_bad_checksum_before_connecting(
-    bridged, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+    bridged, qtbot: QtBot, wait, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     core, bridge = bridged("a")
     joins: list[Any] = []
-    monkeypatch.setattr(core.network, "join", lambda *args: joins.append(args))
+
+    async def join(*args: Any) -> dict[str, Any]:
+        joins.append(args)
+        return {"device_id": "d" * 64, "name": "Phone"}
+
+    monkeypatch.setattr(core.network, "join", join)
     dialog = PairingDialog(core, bridge, TaskSet())
     qtbot.addWidget(dialog)
     dialog.show()
@@ -210,6 +215,11 @@ def test_the_join_page_flags_unknown_words_and_a_bad_checksum_before_connecting(
     assert not page.join_button.isEnabled()
     page.address_edit.setText("192.168.1.20:7373")
     assert page.join_button.isEnabled()
+
+    # Enter in either field joins, as the Join button does.
+    qtbot.keyClick(page.address_edit, Qt.Key.Key_Return)
+    wait(lambda: page.status_label.text() == "Paired with Phone.")
+    assert joins == [(" ".join(["abandon"] * 11 + ["about"]), "192.168.1.20:7373")]
 
 
 def test_two_devices_pair_through_their_dialogs(bridged, qtbot: QtBot, wait) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
@@ -16,7 +17,7 @@ from ui.models.sidebar import PATH_ROLE, USAGE_ROLE, VOLUME_ROLE, Section
 from ui.session import GuiSession
 from ui.settings import open_settings
 from ui.views.main_window import MainWindow
-from ui.widgets.sidebar import BAR_SPACE, SidebarDelegate
+from ui.widgets.sidebar import BADGE_GAP, BAR_SPACE, SidebarDelegate, fit_name_and_badge
 
 
 def window_of(session: GuiSession) -> MainWindow:
@@ -225,3 +226,24 @@ def test_location_and_volume_menus_open_in_a_new_tab(session: GuiSession, wait) 
     menu_action(window.sidebar.context_menu(root), "Open in New Tab").trigger()
     wait(lambda: window.explorer.active_pane().path == Path("/"))
     assert window.explorer.sides[0].tabs.count() == 2
+
+
+def test_a_narrow_row_keeps_the_name_and_shortens_its_badge(qapp: QApplication) -> None:
+    metrics = QFontMetrics(qapp.font())
+    name, badge = "vm", "this device"
+    wide = metrics.horizontalAdvance(name + badge) + 40
+    assert fit_name_and_badge(metrics, name, badge, wide) == (name, badge)
+    # Too narrow for both: the short name stays whole, the badge gives way (elided, then gone).
+    room = metrics.horizontalAdvance(name) + metrics.horizontalAdvance("this d…") + 10
+    shown, hint = fit_name_and_badge(metrics, name, badge, room)
+    assert shown == name and hint.endswith("…") and hint.startswith("th")
+    assert fit_name_and_badge(metrics, name, badge, metrics.horizontalAdvance(name) + 8) == (name, "")
+    # A long name keeps at least half of the row; what it does not fit is elided.
+    long_name = "Work Laptop of the Research Group"
+    width = metrics.horizontalAdvance(long_name) // 2
+    shown, hint = fit_name_and_badge(metrics, long_name, badge, width)
+    assert shown.endswith("…") and metrics.horizontalAdvance(shown) >= width // 2 - metrics.averageCharWidth()
+    assert (
+        metrics.horizontalAdvance(shown) + (metrics.horizontalAdvance(hint) + BADGE_GAP if hint else 0)
+        <= width
+    )

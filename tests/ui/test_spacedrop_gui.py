@@ -118,15 +118,21 @@ def sides(run: Runner, wait: Waiter, tmp_path: Path) -> Iterator[tuple[Side, Sid
             run(side.session.stop())
 
 
-def accept(side: Side, qtbot: QtBot, wait: Waiter, sender: Side, names: list[str]) -> None:
-    """Wait for the offer dialog, check what it says, choose the inbox and click Accept."""
+def accept(
+    side: Side, qtbot: QtBot, wait: Waiter, sender: Side, names: list[str], by_key: bool = False
+) -> None:
+    """Wait for the offer dialog, check what it says, choose the inbox and click Accept (or press Enter
+    in the folder field)."""
     wait(lambda: side.offer_dialog() is not None)
     dialog = side.offer_dialog()
     assert dialog is not None
     assert dialog.offer.device_id == sender.device_id
     assert dialog.names_label.text().splitlines()[: len(names)] == names
     dialog.folder_edit.setText(str(side.inbox))
-    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    if by_key:
+        qtbot.keyClick(dialog.folder_edit, Qt.Key.Key_Return)
+    else:
+        qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
     wait(lambda: side.offer_dialog() is None)
 
 
@@ -193,6 +199,9 @@ def test_a_folder_goes_both_ways_through_the_menus_and_a_drop(
 
     # A → B: the item's context menu, Send to Device › B.
     send_action(a.window, "album-a", b.device_id).trigger()
+    wait(lambda: b.offer_dialog() is not None)
+    # Four folders and three files: the offer does not say which entries are folders, so "items".
+    assert "wants to send you 7 items (" in b.offer_dialog().headline_label.text()
     accept(b, qtbot, wait, a, ["album-a", "album-a/empty", "album-a/nested"])
     wait(lambda: (f"Send album-a to {name_b}", "Completed") in a.jobs(), timeout=15)
     wait(lambda: b.job_status("Receive ", f" from {name_a}") == "Completed", timeout=15)
@@ -201,7 +210,7 @@ def test_a_folder_goes_both_ways_through_the_menus_and_a_drop(
 
     # B → A: the folder dropped onto A's row in B's sidebar.
     assert drop_on_device(b.window, a.device_id, [album_b])
-    accept(a, qtbot, wait, b, ["album-b"])
+    accept(a, qtbot, wait, b, ["album-b"], by_key=True)
     wait(lambda: (f"Send album-b to {name_a}", "Completed") in b.jobs(), timeout=15)
     wait(lambda: a.job_status("Receive ", f" from {name_b}") == "Completed", timeout=15)
     assert tree(a.inbox / "album-b") == tree(album_b)

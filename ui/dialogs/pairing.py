@@ -291,6 +291,9 @@ class PairingDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
+        # Set once the page is inside the dialog (before, Qt ignores it and makes New Code the default):
+        # Enter on the code page joins, and does nothing on the other, where Join is hidden.
+        self.join_page.join_button.setDefault(True)
         bridge.pairing_state_changed.connect(self.show_page.state_changed)
         self.show_page.paired.connect(self.paired)
         self.join_page.paired.connect(lambda device: self.paired.emit(str(device.get("device_id", ""))))

@@ -92,7 +92,6 @@ class JoinPage(QWidget):
         self.address_edit.textChanged.connect(self._update_join)
         self.join_button = QPushButton(self.tr("&Join"))
         self.join_button.setAccessibleName(self.tr("Join"))
-        self.join_button.setDefault(True)
         self.join_button.clicked.connect(self.join)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)

@@ -27,7 +27,7 @@ from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.errors import SpacedriveError
 from ui.dialogs.prompts import show_error
-from ui.formatting import data_size, files_text
+from ui.formatting import data_size, items_text
 
 #: How many of the offered names the dialog lists before "and N more".
 SHOWN_NAMES = 5
@@ -55,15 +55,16 @@ class OfferDialog(QDialog):
         self.setWindowTitle(self.tr("Spacedrop from {device}").format(device=offer.device_name))
         self.setAccessibleName(self.tr("Incoming Spacedrop"))
         self.setWindowModality(Qt.WindowModality.NonModal)
-        headline = QLabel(
-            self.tr("<b>{device}</b> wants to send you {files} ({size}).").format(
+        self.headline_label = QLabel(
+            # "items": the offer counts its folders too, and does not say which of its entries are folders.
+            self.tr("<b>{device}</b> wants to send you {items} ({size}).").format(
                 device=offer.device_name.replace("<", "&lt;"),
-                files=files_text(offer.file_count),
+                items=items_text(offer.file_count),
                 size=data_size(offer.total_bytes),
             )
         )
-        headline.setWordWrap(True)
-        headline.setAccessibleName(self.tr("Offer"))
+        self.headline_label.setWordWrap(True)
+        self.headline_label.setAccessibleName(self.tr("Offer"))
         names = list(offer.names[:SHOWN_NAMES])
         more = offer.file_count - len(names)
         listing = "\n".join(names) + ("\n" + self.tr("and {n} more").format(n=more) if more > 0 else "")
@@ -89,14 +90,16 @@ class OfferDialog(QDialog):
         self.decline_button.setAccessibleName(self.tr("Decline"))
         self.accept_button.clicked.connect(self._accept_offer)
         self.decline_button.clicked.connect(self.reject)
-        self.accept_button.setDefault(True)
         self.setMinimumWidth(440)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        layout.addWidget(headline)
+        layout.addWidget(self.headline_label)
         layout.addWidget(self.names_label)
         layout.addLayout(folder_row)
         layout.addWidget(buttons)
+        # Only now, with the buttons inside the dialog, does this count: Enter accepts (the dialog would
+        # otherwise make its first button, Choose…, the default).
+        self.accept_button.setDefault(True)
         self._chooser: QFileDialog | None = None
 
     def _choose_folder(self) -> None:

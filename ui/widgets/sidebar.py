@@ -17,7 +17,17 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QDragLeaveEvent, QHelpEvent, QIcon, QMouseEvent, QPainter, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDragLeaveEvent,
+    QFontMetrics,
+    QHelpEvent,
+    QIcon,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -116,13 +126,15 @@ class SidebarDelegate(QStyledItemDelegate):
         text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
         # Badges, bars and "+" buttons end where the "+" glyph does, a margin away from the edge.
         text_rect.setRight(min(text_rect.right(), full.right() - ADD_BUTTON_MARGIN - 1))
-        badge_width = opt.fontMetrics.horizontalAdvance(badge) + BADGE_GAP if badge else 0
         add_tip = index.data(ADD_ROLE)
         if add_tip:
-            badge_width = ADD_BUTTON_SIZE + ADD_BUTTON_MARGIN
-        opt.text = opt.fontMetrics.elidedText(
-            opt.text, Qt.TextElideMode.ElideRight, max(0, text_rect.width() - badge_width)
-        )
+            opt.text = opt.fontMetrics.elidedText(
+                opt.text,
+                Qt.TextElideMode.ElideRight,
+                max(0, text_rect.width() - ADD_BUTTON_SIZE - ADD_BUTTON_MARGIN),
+            )
+        else:
+            opt.text, badge = fit_name_and_badge(opt.fontMetrics, opt.text, badge, text_rect.width())
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         if badge:
@@ -198,6 +210,24 @@ class SidebarDelegate(QStyledItemDelegate):
             QToolTip.showText(event.globalPos(), tip, view)
             return True
         return super().helpEvent(event, view, option, index)
+
+
+def fit_name_and_badge(metrics: QFontMetrics, name: str, badge: str, width: int) -> tuple[str, str]:
+    """The name and the badge ("this device", a count) as they fit side by side in ``width`` pixels.
+
+    The name comes first: a short one is never elided for its badge, which is elided in the room left
+    (or dropped when not even a few letters fit); a long one keeps at least half the row.
+    """
+    name_width = metrics.horizontalAdvance(name)
+    if not badge:
+        return metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, width)), ""
+    badge_width = metrics.horizontalAdvance(badge) + BADGE_GAP
+    name_room = min(name_width, max(width // 2, width - badge_width))
+    badge = metrics.elidedText(badge, Qt.TextElideMode.ElideRight, max(0, width - name_room - BADGE_GAP))
+    if len(badge) < 3:  # "" or "t…": noise rather than a hint
+        badge = ""
+    room = width - (metrics.horizontalAdvance(badge) + BADGE_GAP if badge else 0)
+    return metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, room)), badge
 
 
 def _gap_above(index: ModelIndex) -> int:
