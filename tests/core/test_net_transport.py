@@ -16,6 +16,7 @@ from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 
 from spacedrive.infrastructure.net import identity as idm
+from spacedrive.infrastructure.net.channel import Channel
 from spacedrive.infrastructure.net.framing import encode_frame, read_frame, write_frame
 from spacedrive.infrastructure.net.quic import QuicEndpoint
 from spacedrive.infrastructure.net.tls_channel import TlsChannelServer, _context, open_channel
@@ -202,17 +203,21 @@ class DataSink:
         self.peers: list[Peer] = []
         self.received = 0
 
-    async def __call__(self, peer: Peer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def __call__(self, peer: Peer, channel: Channel) -> None:
         self.peers.append(peer)
-        message = await read_frame(reader, ("ping", "bulk"), timeout=5)
+        message = await channel.read_frame(("ping", "bulk"), timeout=5)
         if message["t"] == "ping":
-            await write_frame(writer, {"t": "pong", "n": message["n"], "from": peer.device_id})
+            await channel.write_frame({"t": "pong", "n": message["n"], "from": peer.device_id})
             return
-        while self.received < message["size"]:
-            chunk = await reader.read(1 << 20)
-            assert chunk, "the sender hung up early"
-            self.received += len(chunk)
-        await write_frame(writer, {"t": "done", "n": self.received})
+        await channel.run(self._drain, channel, message["size"])
+        await channel.write_frame({"t": "done", "n": self.received})
+
+    def _drain(self, channel: Channel, size: int) -> None:
+        buf = memoryview(bytearray(4 << 20))
+        while self.received < size:
+            n = min(len(buf), size - self.received)
+            channel.recv_exactly_into(buf[:n])
+            self.received += n
 
 
 @pytest.fixture
@@ -228,13 +233,13 @@ async def data_server(ids) -> AsyncIterator[tuple[TlsChannelServer, DataSink, di
 
 
 async def data_ping(identity: idm.Identity, port: int, server_cert: bytes, expect: str) -> dict[str, object]:
-    reader, writer, peer = await open_channel(identity, LOCAL, port, server_cert, expect, timeout=3)
-    assert peer.device_id == expect and peer.alpn == ALPN_DATA
+    channel = await open_channel(identity, LOCAL, port, server_cert, expect, timeout=3)
+    assert channel.peer is not None and channel.peer.device_id == expect and channel.peer.alpn == ALPN_DATA
     try:
-        await write_frame(writer, {"t": "ping", "n": 3})
-        return await read_frame(reader, "pong", timeout=5)
+        await channel.write_frame({"t": "ping", "n": 3})
+        return await channel.read_frame("pong", timeout=5)
     finally:
-        writer.close()
+        channel.close()
 
 
 async def test_data_channel_round_trip_between_paired_devices(data_server, ids) -> None:
@@ -335,16 +340,19 @@ async def test_data_channel_throughput(ids) -> None:
 
 
 async def _channel_throughput(ids: dict[str, idm.Identity], port: int, total: int) -> float:
-    chunk = b"\x00" * (1 << 20)
-    reader, writer, _ = await open_channel(ids["b"], LOCAL, port, ids["a"].cert_pem, ids["a"].device_id)
+    chunk = b"\x00" * (4 << 20)
+    channel = await open_channel(ids["b"], LOCAL, port, ids["a"].cert_pem, ids["a"].device_id)
     started = time.perf_counter()
-    await write_frame(writer, {"t": "bulk", "size": total})
-    for _ in range(total // len(chunk)):
-        writer.write(chunk)
-        await writer.drain()
-    done = await read_frame(reader, "done", timeout=30)
+    await channel.write_frame({"t": "bulk", "size": total})
+
+    def pump() -> None:
+        for _ in range(total // len(chunk)):
+            channel.sendall(chunk)
+
+    await channel.run(pump)
+    done = await channel.read_frame("done", timeout=30)
     elapsed = time.perf_counter() - started
-    writer.close()
+    channel.close()
     assert done["n"] == total
     return total / elapsed / 1e6
 

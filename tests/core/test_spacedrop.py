@@ -1,7 +1,8 @@
-"""Spacedrop over a loopback TCP socket: what arrives, what resumes, and what is refused.
+"""Spacedrop over a connected socket pair: what arrives, what resumes, and what is refused.
 
-The receiver side runs as an ``asyncio.start_server`` handler exactly as the real transport drives it
-(offer, prepare, accept, receive); misbehaving senders are written by hand with the same frames.
+The receiver side runs exactly as the real data channel drives it (offer, prepare, accept, receive),
+over the same blocking ``Channel`` the TLS channel gives; misbehaving senders are written by hand with
+the same frames.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import blake3
 import pytest
 
 from spacedrive.errors import SpacedriveError
-from spacedrive.infrastructure.net.framing import ProtocolError, read_frame, write_frame
+from spacedrive.infrastructure.net.channel import Channel, channel_pair
+from spacedrive.infrastructure.net.framing import ProtocolError
 from spacedrive.operations.spacedrop import (
     SKIP,
     Accept,
@@ -32,13 +33,11 @@ from spacedrive.operations.spacedrop import (
     resolve_inside,
     sanitize_relative,
     send_files,
-    write_offer,
 )
 from spacedrive.operations.spacedrop import receiver as receiver_module
-from spacedrive.operations.spacedrop.protocol import CHUNK
 
 MiB = 1024 * 1024
-Sender = Callable[[list[Path], Offer, Accept, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[int]]
+Sender = Callable[[list[Path], Offer, Accept, Channel], Awaitable[int]]
 
 
 @dataclass
@@ -51,10 +50,8 @@ class Outcome:
     progress: list[tuple[int, int, str]] = field(default_factory=list)
 
 
-async def default_sender(
-    sources: list[Path], offer: Offer, accept: Accept, r: asyncio.StreamReader, w: asyncio.StreamWriter
-) -> int:
-    return await send_files(sources, offer, accept, r, w)
+async def default_sender(sources: list[Path], offer: Offer, accept: Accept, channel: Channel) -> int:
+    return await send_files(sources, offer, accept, channel)
 
 
 async def drop(
@@ -67,46 +64,43 @@ async def drop(
 ) -> Outcome:
     """One whole exchange: the offer, the receiver's answer, then the data (if accepted)."""
     out = Outcome()
-    finished = asyncio.Event()
+    ours, theirs = channel_pair()
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(channel: Channel) -> None:
         try:
-            frame = await read_frame(reader, expect="offer", max_size=64 * MiB)
+            frame = await channel.read_frame(expect="offer", max_size=64 * MiB)
             try:
                 received = Offer.from_frame(frame)
                 rx = Receiver(target, received, device)
                 accept = await asyncio.to_thread(rx.prepare)
             except SpacedriveError as e:  # the reason the sender's user is shown
-                await write_frame(writer, {"t": "decline", "id": frame.get("id"), "reason": e.message})
+                await channel.write_frame({"t": "decline", "id": frame.get("id"), "reason": e.message})
                 return
-            await write_frame(writer, accept.to_frame())
-            await rx.receive(reader, writer, lambda *a: out.progress.append(a))
+            await channel.write_frame(accept.to_frame())
+            await rx.receive(channel, lambda *a: out.progress.append(a))
         except Exception as e:
             out.receiver_error = e
         finally:
-            writer.close()
-            finished.set()
+            channel.abort()
+            channel.close()
 
-    server = await asyncio.start_server(serve, "127.0.0.1", 0, limit=2 * CHUNK)
-    port = server.sockets[0].getsockname()[1]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2 * CHUNK)
+    receiving = asyncio.create_task(serve(theirs))
     try:
-        await write_offer(writer, offer)
-        reply = await read_frame(reader, expect=("accept", "decline"))
+        await ours.write_frame(offer.to_frame())
+        reply = await ours.read_frame(expect=("accept", "decline"))
         if reply["t"] == "decline":
             out.declined = reply["reason"]
         else:
             out.accept = Accept.from_frame(reply, offer)
             try:
-                out.sent = await sender(sources, offer, out.accept, reader, writer)
+                out.sent = await sender(sources, offer, out.accept, ours)
             except Exception as e:
                 out.sender_error = e
-                writer.transport.abort()  # what the transport does when a send fails
-        await asyncio.wait_for(finished.wait(), 20)
+                ours.abort()  # what the send job does when a send fails
+        await asyncio.wait_for(receiving, 20)
     finally:
-        writer.close()
-        server.close()
-        await server.wait_closed()
+        ours.abort()
+        ours.close()
     return out
 
 
@@ -163,27 +157,25 @@ async def test_a_cut_transfer_resumes_with_only_the_missing_bytes(dirs: tuple[Pa
     offer, sources = build_offer([tree], "Alice")
     limit = offer.total - 10 * MiB  # cut inside big.bin, after the small files
 
-    class CuttingWriter:
+    class CuttingChannel(Channel):
         """Passes ``limit`` bytes of file data through, then the connection breaks."""
 
-        def __init__(self, inner: asyncio.StreamWriter) -> None:
-            self.inner, self.left = inner, limit + 10_000  # frames are a few bytes each
+        left = limit + 10_000  # frames are a few bytes each
 
-        def write(self, data: bytes) -> None:
+        def sendall(self, data: bytes | bytearray | memoryview) -> None:
             if len(data) > self.left:
-                self.inner.write(data[: self.left])
-                raise ConnectionResetError("cable pulled")
+                super().sendall(memoryview(data)[: self.left])
+                self.abort()
+                raise ProtocolError("connection lost: cable pulled")
             self.left -= len(data)
-            self.inner.write(data)
+            super().sendall(data)
 
-        async def drain(self) -> None:
-            await self.inner.drain()
-
-    async def cut(sources: list[Path], offer: Offer, accept: Accept, r: Any, w: Any) -> int:
-        return await send_files(sources, offer, accept, r, CuttingWriter(w))  # type: ignore[arg-type]
+    async def cut(sources: list[Path], offer: Offer, accept: Accept, channel: Channel) -> int:
+        cutting = CuttingChannel(channel.sock)
+        return await send_files(sources, offer, accept, cutting)
 
     first = await drop(offer, sources, dst, sender=cut)
-    assert isinstance(first.sender_error, ConnectionResetError)
+    assert isinstance(first.sender_error, ProtocolError) and "cable pulled" in str(first.sender_error)
     assert isinstance(first.receiver_error, ProtocolError)
     assert not (dst / "photos" / "big.bin").exists()
     kept = partials(dst)
@@ -229,11 +221,11 @@ async def test_a_partial_longer_than_declared_is_discarded(dirs: tuple[Path, Pat
     assert partials(dst) == []
 
 
-async def raw_file(w: asyncio.StreamWriter, offset: int, payload: bytes, digest: str) -> None:
-    await write_frame(w, {"t": "file", "i": 0, "offset": offset})
-    w.write(payload)
-    await write_frame(w, {"t": "end", "i": 0, "blake3": digest})
-    await write_frame(w, {"t": "done"})
+async def raw_file(channel: Channel, offset: int, payload: bytes, digest: str) -> None:
+    await channel.write_frame({"t": "file", "i": 0, "offset": offset})
+    await channel.run(channel.sendall, payload)
+    await channel.write_frame({"t": "end", "i": 0, "blake3": digest})
+    await channel.write_frame({"t": "done"})
 
 
 async def test_a_sender_sending_more_than_offered_is_refused(dirs: tuple[Path, Path]) -> None:
@@ -242,10 +234,10 @@ async def test_a_sender_sending_more_than_offered_is_refused(dirs: tuple[Path, P
     (src / "f.bin").write_bytes(data)
     offer, sources = build_offer([src / "f.bin"], "Alice")
 
-    async def oversend(sources: list[Path], offer: Offer, accept: Accept, r: Any, w: Any) -> int:
+    async def oversend(sources: list[Path], offer: Offer, accept: Accept, channel: Channel) -> int:
         extra = data + b"EVIL" * 5000
-        await raw_file(w, 0, extra, blake3.blake3(extra).hexdigest())
-        await read_frame(r, expect="ok")
+        await raw_file(channel, 0, extra, blake3.blake3(extra).hexdigest())
+        await channel.read_frame(expect="ok")
         return len(extra)
 
     out = await drop(offer, sources, dst, sender=oversend)
@@ -261,10 +253,10 @@ async def test_corrupted_bytes_fail_the_hash_check_and_drop_the_partial(dirs: tu
     (src / "f.bin").write_bytes(data)
     offer, sources = build_offer([src / "f.bin"], "Alice")
 
-    async def corrupt(sources: list[Path], offer: Offer, accept: Accept, r: Any, w: Any) -> int:
+    async def corrupt(sources: list[Path], offer: Offer, accept: Accept, channel: Channel) -> int:
         bad = data[:1000] + bytes([data[1000] ^ 1]) + data[1001:]
-        await raw_file(w, 0, bad, blake3.blake3(data).hexdigest())
-        await read_frame(r, expect="ok")
+        await raw_file(channel, 0, bad, blake3.blake3(data).hexdigest())
+        await channel.read_frame(expect="ok")
         return len(bad)
 
     out = await drop(offer, sources, dst, sender=corrupt)

@@ -19,6 +19,7 @@ from spacedrive.errors import SpacedriveError
 MAX_FRAME = 256 * 1024
 READ_TIMEOUT = 15.0
 _LEN = struct.Struct(">I")
+HEADER_SIZE = _LEN.size
 
 
 class ProtocolError(SpacedriveError):
@@ -51,10 +52,7 @@ async def read_frame(
     """
     try:
         async with asyncio.timeout(timeout):
-            header = await reader.readexactly(_LEN.size)
-            (size,) = _LEN.unpack(header)
-            if size > max_size:
-                raise ProtocolError(f"peer sent a frame of {size} bytes (limit {max_size})")
+            size = frame_size(await reader.readexactly(_LEN.size), max_size)
             body = await reader.readexactly(size)
     except TimeoutError as e:
         raise ProtocolError(f"peer sent nothing for {timeout:.0f} s") from e
@@ -62,6 +60,19 @@ async def read_frame(
         raise ProtocolError("peer closed the connection mid-message" if e.partial else "peer hung up") from e
     except (ConnectionError, OSError) as e:
         raise ProtocolError(f"connection lost: {e}") from e
+    return decode_frame(body, expect)
+
+
+def frame_size(header: bytes, max_size: int) -> int:
+    """The body length a 4-byte header announces; ProtocolError past ``max_size``."""
+    (size,) = _LEN.unpack(header)
+    if size > max_size:
+        raise ProtocolError(f"peer sent a frame of {size} bytes (limit {max_size})")
+    return int(size)
+
+
+def decode_frame(body: bytes, expect: str | tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A frame's body as a message of an expected type (see ``read_frame``)."""
     try:
         message = msgpack.unpackb(body, raw=False, strict_map_key=True)
     except (ValueError, msgpack.UnpackException) as e:

@@ -21,15 +21,20 @@ while control stays on QUIC (DESIGN.md section 8). Both sides present their iden
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
+import socket
 import ssl
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from cryptography.hazmat.primitives import serialization
 
+from spacedrive.infrastructure.net.channel import Channel
+from spacedrive.infrastructure.net.framing import READ_TIMEOUT, ProtocolError
 from spacedrive.infrastructure.net.identity import Identity, IdentityError, device_id_of_der, short_id
 from spacedrive.infrastructure.net.transport import (
     ALPN_DATA,
@@ -37,17 +42,14 @@ from spacedrive.infrastructure.net.transport import (
     Limits,
     Peer,
     PeerRejected,
-    StreamHandler,
     TransportError,
 )
 
 log = logging.getLogger(__name__)
 
 READY = b"\x01"
-# A StreamReader pauses the socket at twice its limit. Measured on loopback: 1 MiB reads beat the 64 KiB
-# default by ~15-20 %; 4 MiB buffers were slower again (they fall out of the CPU cache).
-READ_LIMIT = 1024 * 1024
-WRITE_HIGH_WATER = 256 * 1024
+#: A data channel's handler: runs on the loop, does its bulk I/O on the channel from threads.
+ChannelHandler = Callable[[Peer, Channel], Awaitable[None]]
 
 
 def certificate_pem(cert: bytes) -> str:
@@ -88,12 +90,11 @@ def _load_identity(context: ssl.SSLContext, identity: Identity) -> None:
         os.unlink(path)
 
 
-def _peer_of(writer: asyncio.StreamWriter) -> tuple[str, bytes]:
+def _peer_of(tls: ssl.SSLSocket) -> tuple[str, bytes]:
     """The device id and certificate the TLS peer proved; raises PeerRejected."""
-    ssl_object = writer.get_extra_info("ssl_object")
-    if ssl_object is None or ssl_object.selected_alpn_protocol() != ALPN_DATA:
+    if tls.selected_alpn_protocol() != ALPN_DATA:
         raise PeerRejected(f"the peer did not agree on {ALPN_DATA}")
-    der = ssl_object.getpeercert(binary_form=True)
+    der = tls.getpeercert(binary_form=True)
     if not der:
         raise PeerRejected("no certificate presented")
     try:
@@ -102,22 +103,17 @@ def _peer_of(writer: asyncio.StreamWriter) -> tuple[str, bytes]:
         raise PeerRejected(e.message) from e
 
 
-def _address(writer: asyncio.StreamWriter) -> tuple[str, int]:
-    name = writer.get_extra_info("peername") or ("?", 0)
-    return str(name[0]), int(name[1])
-
-
-def _tune(writer: asyncio.StreamWriter) -> None:
-    writer.transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
-
-
 class TlsChannelServer:
-    """Accepts data channels from paired devices and runs ``handler`` for each."""
+    """Accepts data channels from paired devices and runs ``handler`` for each.
+
+    Accepting and admission run on the loop; the TLS handshake and everything after run on this
+    server's own threads (so a slow handshake never takes a thread another part of the core needs).
+    """
 
     def __init__(
         self,
         identity: Identity,
-        handler: StreamHandler,
+        handler: ChannelHandler,
         pinned_certs: Callable[[], dict[str, bytes]],
         host: str = "0.0.0.0",
         port: int = 0,
@@ -131,29 +127,41 @@ class TlsChannelServer:
         self._pinned_certs = pinned_certs
         self._host = host
         self._port = port
-        self._server: asyncio.Server | None = None
+        self._sock: socket.socket | None = None
+        self._accepting: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._channels: set[Channel] = set()
         self._cached: tuple[frozenset[str], ssl.SSLContext] | None = None
+        self._pool = ThreadPoolExecutor(self.limits.max_connections, thread_name_prefix="sd-data")
 
     @property
     def port(self) -> int:
-        if self._server is None or not self._server.sockets:
+        if self._sock is None:
             raise TransportError("the data channel is not listening")
-        return int(self._server.sockets[0].getsockname()[1])
+        return int(self._sock.getsockname()[1])
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self._host, self._port, limit=READ_LIMIT)
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        self._sock = socket.create_server((self._host, self._port), family=family, backlog=128)
+        self._sock.setblocking(False)
+        self._accepting = asyncio.create_task(self._accept_loop(), name="data-channel-accept")
 
     async def stop(self) -> None:
-        """Stop listening, cancel every running handler and wait for them."""
-        if self._server is not None:
-            self._server.close()
+        """Stop listening, end every transfer, cancel every handler and wait for them."""
+        if self._accepting is not None:
+            self._accepting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._accepting
+            self._accepting = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        for channel in list(self._channels):
+            channel.abort()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _context_for(self, pinned: dict[str, bytes]) -> ssl.SSLContext:
         pems = frozenset(certificate_pem(cert) for cert in pinned.values())
@@ -161,55 +169,77 @@ class TlsChannelServer:
             self._cached = (pems, _context(self.identity, True, sorted(pems)))
         return self._cached[1]
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
+    async def _accept_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._sock is not None
+        while True:
+            try:
+                conn, addr = await loop.sock_accept(self._sock)
+            except OSError as e:  # out of descriptors, say: refuse for a moment rather than spin
+                log.warning("data channel: accept failed: %s", e)
+                await asyncio.sleep(0.1)
+                continue
+            address = (str(addr[0]), int(addr[1]))
+            refusal = self.admission.try_admit(address[0])
+            if refusal is not None:
+                log.debug("dropped a data channel from %s: %s", address, refusal)
+                with contextlib.suppress(OSError):
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.close()
+                continue
+            task = asyncio.create_task(self._serve(conn, address))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        address = _address(writer)
-        refusal = self.admission.try_admit(address[0])
-        if refusal is not None:
-            log.debug("dropped a data channel from %s: %s", address, refusal)
-            writer.transport.abort()
-            return
+
+    async def _serve(self, conn: socket.socket, address: tuple[str, int]) -> None:
+        channel = None
         try:
-            peer = await self._authenticate(writer, address)
-            if peer is not None:
-                _tune(writer)
-                await self._handler(peer, reader, writer)
+            channel = await self._authenticate(conn, address)
+            if channel is not None:
+                self._channels.add(channel)
+                assert channel.peer is not None
+                await self._handler(channel.peer, channel)
         except asyncio.CancelledError:
-            # Only stop() cancels this task; ending it normally keeps asyncio's stream callback in
-            # Python 3.11 from logging the cancellation as an error.
-            pass
+            pass  # only stop() cancels
         except Exception:
             log.exception("data channel handler failed")
         finally:
             self.admission.release(address[0])
-            writer.close()
+            if channel is not None:
+                self._channels.discard(channel)
+                channel.abort()
+                channel.close()
+            else:
+                conn.close()
 
-    async def _authenticate(self, writer: asyncio.StreamWriter, address: tuple[str, int]) -> Peer | None:
-        """Upgrade to TLS and check the client; None (after logging) if it is not let in."""
+    async def _authenticate(self, conn: socket.socket, address: tuple[str, int]) -> Channel | None:
+        """TLS handshake and the client check; the channel, or None (after logging) if it is refused."""
         timeout = self.limits.handshake_timeout
+        loop = asyncio.get_running_loop()
+        # With nobody paired, trust only ourselves: the handshake still runs, so the client hears a
+        # refusal (a bad-certificate alert) rather than a reset it would take for a broken link.
+        pinned = self._pinned_certs() or {self.identity.device_id: self.identity.cert_der}
+        context = self._context_for(pinned)
+
+        def handshake() -> ssl.SSLSocket:
+            conn.setblocking(True)
+            conn.settimeout(timeout)
+            return context.wrap_socket(conn, server_side=True)
+
         try:
-            # With nobody paired, trust only ourselves: the handshake still runs, so the client hears a
-            # refusal (a bad-certificate alert) rather than a reset it would take for a broken link.
-            pinned = self._pinned_certs() or {self.identity.device_id: self.identity.cert_der}
-            async with asyncio.timeout(timeout + 1):  # backstop for the handshake's own deadline
-                await writer.start_tls(self._context_for(pinned), ssl_handshake_timeout=timeout)
-            device_id, der = _peer_of(writer)
+            tls = await asyncio.wait_for(loop.run_in_executor(self._pool, handshake), timeout + 1)
+            device_id, der = _peer_of(tls)
             if device_id not in self._pinned_certs():  # asked again: it may have been revoked meanwhile
                 raise PeerRejected(f"device {short_id(device_id)} is not paired")
-            writer.write(READY)
-            async with asyncio.timeout(timeout):
-                await writer.drain()
+            channel = Channel(tls, Peer(device_id, der, address, ALPN_DATA), executor=self._pool)
+            await loop.run_in_executor(self._pool, channel.sendall, READY)
+            return channel
         except PeerRejected as e:
             log.warning("refused %s from %s: %s", ALPN_DATA, address, e.message)
         except ssl.SSLError as e:
             log.warning("refused %s from %s: %s", ALPN_DATA, address, e.reason or e)
-        except (TimeoutError, ConnectionError, OSError) as e:
+        except (TimeoutError, ConnectionError, OSError, ProtocolError) as e:
             log.info("dropped %s from %s during the handshake: %s", ALPN_DATA, address, e or "timed out")
-        else:
-            return Peer(device_id, der, address, ALPN_DATA)
         return None
 
 
@@ -220,18 +250,24 @@ async def open_channel(
     peer_cert_pem: bytes,
     expect_device_id: str,
     timeout: float = 10.0,  # noqa: ASYNC109 - the handshake deadline is part of the contract
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, Peer]:
+) -> Channel:
     """A data channel to the paired device ``expect_device_id`` whose certificate (PEM or DER) we hold.
 
     Raises PeerRejected if the server is not that device or does not accept us, TransportError if it
     cannot be reached.
     """
     context = _client_context(identity, certificate_pem(peer_cert_pem))
+
+    def connect() -> ssl.SSLSocket:
+        raw = socket.create_connection((host, port), timeout=timeout)
+        try:
+            return context.wrap_socket(raw)
+        except BaseException:
+            raw.close()
+            raise
+
     try:
-        async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(
-                host, port, ssl=context, server_hostname="", limit=READ_LIMIT, ssl_handshake_timeout=timeout
-            )
+        tls = await asyncio.to_thread(connect)
     except ssl.SSLCertVerificationError as e:
         raise PeerRejected(f"{host}:{port} is not the paired device ({e.verify_message})") from e
     except TimeoutError as e:
@@ -239,23 +275,25 @@ async def open_channel(
     except (ssl.SSLError, OSError) as e:
         raise TransportError(f"cannot open a data channel to {host}:{port}: {e}") from e
     try:
-        device_id, der = _peer_of(writer)
+        device_id, der = _peer_of(tls)
         if device_id != expect_device_id:
             raise PeerRejected(f"the device is {short_id(device_id)}, not {short_id(expect_device_id)}")
+        channel = Channel(tls, Peer(device_id, der, (host, port), ALPN_DATA), timeout)
+        ready = bytearray(1)
         try:
-            async with asyncio.timeout(timeout):
-                ready = await reader.readexactly(1)
-        except (asyncio.IncompleteReadError, ssl.SSLError, ConnectionError) as e:
+            await asyncio.to_thread(channel.recv_exactly_into, memoryview(ready))
+        except ProtocolError as e:
+            if "sent nothing" in e.message:
+                raise TransportError(f"device {short_id(device_id)} did not answer") from e
             raise PeerRejected(f"device {short_id(device_id)} refused the data channel") from e
-        except TimeoutError as e:
-            raise TransportError(f"device {short_id(device_id)} did not answer") from e
-        if ready != READY:
+        if bytes(ready) != READY:
             raise TransportError("the data channel opened with an unexpected byte")
     except BaseException:
-        writer.transport.abort()
+        tls.close()
         raise
-    _tune(writer)
-    return reader, writer, Peer(device_id, der, _address(writer), ALPN_DATA)
+    channel.timeout = READ_TIMEOUT
+    tls.settimeout(READ_TIMEOUT)
+    return channel
 
 
 _client_contexts: dict[tuple[str, str], ssl.SSLContext] = {}
@@ -272,4 +310,4 @@ def _client_context(identity: Identity, peer_pem: str) -> ssl.SSLContext:
     return context
 
 
-__all__ = ["READY", "TlsChannelServer", "certificate_pem", "open_channel"]
+__all__ = ["READY", "ChannelHandler", "TlsChannelServer", "certificate_pem", "open_channel"]

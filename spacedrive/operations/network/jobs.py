@@ -18,7 +18,7 @@ from pathlib import Path
 from spacedrive.errors import SpacedriveError
 from spacedrive.infrastructure.jobs.base import Job
 from spacedrive.infrastructure.jobs.context import JobContext
-from spacedrive.infrastructure.net.framing import ProtocolError, read_frame, write_frame
+from spacedrive.infrastructure.net.framing import ProtocolError, read_frame
 from spacedrive.infrastructure.net.tls_channel import open_channel
 from spacedrive.infrastructure.net.transport import TransportError
 from spacedrive.operations.network.service import (
@@ -133,16 +133,15 @@ class SpacedropSendJob(Job):
             raise ProtocolError(f"{self.device_name} accepted without a valid data port")
         device = service.devices.find(self.device_id)
         host = session.peer.address[0]
-        reader, writer, _ = await asyncio.wait_for(
+        channel = await asyncio.wait_for(
             open_channel(service.identity, host, port, device.cert_der, device.device_id), DATA_TIMEOUT
         )
         try:
-            await write_frame(writer, {"t": "data", "token": accept.token})
-            self.sent_bytes += await send_files(
-                sources, offer, accept, reader, writer, _reporter(ctx, self.files)
-            )
+            await channel.write_frame({"t": "data", "token": accept.token})
+            self.sent_bytes += await send_files(sources, offer, accept, channel, _reporter(ctx, self.files))
         finally:
-            writer.close()
+            channel.abort()
+            await channel.aclose()
 
 
 @dataclass
@@ -168,8 +167,8 @@ class SpacedropReceiveJob(Job):
         pending = service.take_receive(token)
         try:
             ctx.progress(0, self.total, phase="waiting", message=f"Waiting for {self.sender}")
-            reader, writer = await asyncio.wait_for(asyncio.shield(pending.channel), DATA_TIMEOUT)
-            await pending.receiver.receive(reader, writer, _reporter(ctx, self.files))
+            channel = await asyncio.wait_for(asyncio.shield(pending.channel), DATA_TIMEOUT)
+            await pending.receiver.receive(channel, _reporter(ctx, self.files))
             ctx.progress(
                 self.total, self.total, phase="done", bytes_completed=self.total, bytes_total=self.total
             )

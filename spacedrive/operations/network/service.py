@@ -22,6 +22,7 @@ from spacedrive.domain import events as ev
 from spacedrive.errors import InvalidArgument, SpacedriveError
 from spacedrive.infrastructure.events import EventBus
 from spacedrive.infrastructure.net import identity as idm
+from spacedrive.infrastructure.net.channel import Channel
 from spacedrive.infrastructure.net.codes import PairingCode, parse
 from spacedrive.infrastructure.net.devices import DeviceStore, PairedDevice
 from spacedrive.infrastructure.net.framing import ProtocolError, read_frame, send_error, write_frame
@@ -78,7 +79,7 @@ class PendingReceive:
 
     receiver: Receiver
     sender_id: str
-    channel: asyncio.Future[tuple[asyncio.StreamReader, asyncio.StreamWriter]]
+    channel: asyncio.Future[Channel]
     finished: asyncio.Future[None]
 
 
@@ -565,22 +566,20 @@ class NetworkService:
             if not o.decision.done()
         ]
 
-    async def _on_data_channel(
-        self, peer: Peer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _on_data_channel(self, peer: Peer, channel: Channel) -> None:
+        """A sender's data channel: tie it to the accepted offer its token names, then let the receive
+        job use it; return (closing it) when the job is done with it."""
         try:
-            hello = await read_frame(reader, expect="data")
+            hello = await channel.read_frame(expect="data")
             token = hello.get("token")
             pending = self._receives.get(token) if isinstance(token, bytes) else None
             if pending is None or pending.sender_id != peer.device_id or pending.channel.done():
                 raise ProtocolError("unknown or used transfer token")
-            pending.channel.set_result((reader, writer))
+            pending.channel.set_result(channel)
             await pending.finished
         except ProtocolError as e:
             log.warning("data channel from %s refused: %s", idm.short_id(peer.device_id), e)
-            await send_error(writer, str(e))
-        finally:
-            writer.close()
+            await channel.send_error(str(e))
 
     def take_receive(self, token: bytes) -> PendingReceive:
         pending = self._receives.get(token)

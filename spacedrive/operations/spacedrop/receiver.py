@@ -33,14 +33,10 @@ from spacedrive.errors import (
     SpacedriveError,
     VerifyFailed,
 )
-from spacedrive.infrastructure.net.framing import (
-    READ_TIMEOUT,
-    ProtocolError,
-    read_frame,
-    send_error,
-    write_frame,
-)
+from spacedrive.infrastructure.net.channel import Channel
+from spacedrive.infrastructure.net.framing import READ_TIMEOUT, ProtocolError
 from spacedrive.operations.files.fsops import fsync_dir, numbered_name, rename_noreplace
+from spacedrive.operations.spacedrop import bulk
 from spacedrive.operations.spacedrop.names import MAX_COMPONENT_BYTES, resolve_inside
 from spacedrive.operations.spacedrop.protocol import (
     CHUNK,
@@ -204,66 +200,62 @@ class Receiver:
                 continue
             fsync_dir(os.fsencode(path.parent))
 
-    async def receive(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, progress: Progress | None = None
-    ) -> None:
+    async def receive(self, channel: Channel, progress: Progress | None = None) -> None:
         """Take every accepted file in offer order, then answer "ok"; on failure tell the sender why.
 
-        Partials stay on a broken connection (the next offer resumes them) and are deleted when their
-        content fails the hash check.
+        The bytes move on worker threads (bulk.py); the loop handles the frames around them. Partials
+        stay on a broken connection (the next offer resumes them) and are deleted when their content
+        fails the hash check.
         """
         if self._root is None:
             raise RuntimeError("Receiver.receive() before prepare()")
         loop = asyncio.get_running_loop()
         throttle = Throttle(progress, self.offer.total)
         done = sum(p.entry.size if p.offset == SKIP else p.offset for p in self._plan)
+        name = ""
+
+        def moved(n: int) -> None:
+            nonlocal done
+            done += n
+            throttle(done, name)
+
+        counter = bulk.Progress(loop, moved)
         try:
             await loop.run_in_executor(None, self._make_folders)
             for item in self._plan:
                 if item.offset == SKIP:
                     continue
+                name = item.entry.path
                 deadline = READ_TIMEOUT + item.offset / PREFIX_HASH_RATE
-                frame = await read_frame(reader, expect="file", timeout=deadline)
+                frame = await channel.read_frame(expect="file", timeout=deadline)
                 if frame.get("i") != item.index or frame.get("offset") != item.offset:
                     raise ProtocolError(f"expected file {item.index} from byte {item.offset}, got {frame}")
-                done = await self._receive_one(item, reader, throttle, done)
-            await read_frame(reader, expect="done")
-            await write_frame(writer, {"t": "ok"})
+                await self._receive_one(item, channel, counter)
+                counter.flush()
+            await channel.read_frame(expect="done")
+            await channel.write_frame({"t": "ok"})
             throttle(done, "", final=True)
         except OSError as e:
             error = _error_for(e)
-            await send_error(writer, error.message)
+            await channel.send_error(error.message)
             raise error from e
         except SpacedriveError as e:
-            await send_error(writer, e.message)
+            await channel.send_error(e.message)
             raise
 
-    async def _receive_one(
-        self, item: _Planned, reader: asyncio.StreamReader, throttle: Throttle, done: int
-    ) -> int:
+    async def _receive_one(self, item: _Planned, channel: Channel, counter: bulk.Progress) -> None:
         loop = asyncio.get_running_loop()
         partial = await loop.run_in_executor(None, self._place, item.folder, item.partial)
         fd = await loop.run_in_executor(None, _open_partial, partial, item.offset)
         hasher = blake3.blake3()
-        pending: asyncio.Future[None] | None = None
         closed = False
         try:
             await loop.run_in_executor(None, _hash_prefix, fd, item.offset, hasher)
-            pos = item.offset
-            while pos < item.entry.size:
-                n = min(CHUNK, item.entry.size - pos)
-                data = await _read_exactly(reader, n)  # never a byte past the declared size
-                if pending is not None:
-                    await pending
-                # The write and hash of this chunk run while the next one arrives.
-                pending = loop.run_in_executor(None, _write_chunk, fd, data, pos, hasher)
-                pos += n
-                done += n
-                throttle(done, item.entry.path)
-            if pending is not None:
-                await pending
-                pending = None
-            end = await read_frame(reader, expect="end")
+            # Exactly the declared bytes: never a byte past the size the user accepted.
+            await channel.run(
+                bulk.receive_into, channel, fd, item.offset, item.entry.size - item.offset, hasher, counter
+            )
+            end = await channel.read_frame(expect="end")
             if end.get("i") != item.index or not isinstance(end.get("blake3"), str):
                 raise ProtocolError(f"bad end of file {item.index}: {end}")
             if hasher.hexdigest() != end["blake3"]:
@@ -277,10 +269,7 @@ class Receiver:
             closed = True
             final = await loop.run_in_executor(None, self._finish, fd, partial, item)
             self.received.append(final)
-            return done
         finally:
-            if pending is not None:
-                await asyncio.gather(pending, return_exceptions=True)
             if not closed:
                 os.close(fd)
 
@@ -328,27 +317,6 @@ def _hash_prefix(fd: int, length: int, hasher: blake3.blake3) -> None:
             raise DestinationInvalid("a partial file shrank while it was being resumed")
         hasher.update(data)
         pos += len(data)
-
-
-def _write_chunk(fd: int, data: bytes, pos: int, hasher: blake3.blake3) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.pwrite(fd, view, pos)
-        view = view[written:]
-        pos += written
-    hasher.update(data)
-
-
-async def _read_exactly(reader: asyncio.StreamReader, n: int) -> bytes:
-    try:
-        async with asyncio.timeout(READ_TIMEOUT):
-            return await reader.readexactly(n)
-    except TimeoutError as e:
-        raise ProtocolError(f"peer sent nothing for {READ_TIMEOUT:.0f} s") from e
-    except asyncio.IncompleteReadError as e:
-        raise ProtocolError("peer hung up in the middle of a file") from e
-    except (ConnectionError, OSError) as e:
-        raise ProtocolError(f"connection lost: {e}") from e
 
 
 def _error_for(e: OSError) -> FileOperationError:

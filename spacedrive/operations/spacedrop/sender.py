@@ -1,7 +1,7 @@
 """The sending side of Spacedrop: build an offer from chosen files and folders, then stream them.
 
-Reads and hashing run in the default thread executor, one chunk ahead of the socket, so the loop only
-moves large buffers: disk, hash and network overlap.
+The bytes move on worker threads over a blocking channel (bulk.py): reading and hashing one buffer
+while the previous one goes out, so disk, hash and network overlap and the loop only sees frames.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from pathlib import Path
 import blake3
 
 from spacedrive.errors import SourceVanished
-from spacedrive.infrastructure.net.framing import ProtocolError, read_frame, send_error, write_frame
+from spacedrive.infrastructure.net.channel import Channel
+from spacedrive.infrastructure.net.framing import ProtocolError
+from spacedrive.operations.spacedrop import bulk
 from spacedrive.operations.spacedrop.names import UnsafeName, sanitize_relative
 from spacedrive.operations.spacedrop.protocol import (
     CHUNK,
@@ -134,77 +136,50 @@ def _hash_prefix(fd: int, length: int, hasher: blake3.blake3) -> None:
         pos += len(data)
 
 
-def _read_chunk(fd: int, pos: int, length: int, hasher: blake3.blake3, name: str) -> bytes:
-    data = os.pread(fd, length, pos)
-    if len(data) != length:
-        raise SourceChanged(f"{name!r} shrank while it was being sent")
-    hasher.update(data)
-    return data
-
-
 async def _send_one(
     fd: int,
     index: int,
     entry: OfferedFile,
     offset: int,
-    writer: asyncio.StreamWriter,
-    on_bytes: Callable[[int], None],
+    channel: Channel,
+    counter: bulk.Progress,
 ) -> None:
     loop = asyncio.get_running_loop()
     hasher = blake3.blake3()
     try:
         await loop.run_in_executor(None, _hash_prefix, fd, offset, hasher)
     except SourceChanged as e:
-        await send_error(writer, e.message)  # between frames: the receiver can read why we stop
+        await channel.send_error(e.message)  # between frames: the receiver can read why we stop
         raise
-    await write_frame(writer, {"t": "file", "i": index, "offset": offset})
-    pos = offset
-    pending = None
-    if pos < entry.size:
-        pending = loop.run_in_executor(
-            None, _read_chunk, fd, pos, min(CHUNK, entry.size - pos), hasher, entry.path
-        )
-    while pending is not None:
-        data = await pending
-        pos += len(data)
-        # The next read and hash run while this chunk goes out: hash order is kept since each
-        # read starts only after the previous one finished.
-        pending = None
-        if pos < entry.size:
-            pending = loop.run_in_executor(
-                None, _read_chunk, fd, pos, min(CHUNK, entry.size - pos), hasher, entry.path
-            )
-        writer.write(data)
-        try:
-            await writer.drain()
-        except BaseException:
-            if pending is not None:
-                await asyncio.gather(pending, return_exceptions=True)
-            raise
-        on_bytes(len(data))
+    await channel.write_frame({"t": "file", "i": index, "offset": offset})
+
+    def shrank(at: int) -> SourceChanged:
+        return SourceChanged(f"{entry.path!r} shrank while it was being sent (at {at} of {entry.size} bytes)")
+
+    await channel.run(bulk.send_from, channel, fd, offset, entry.size - offset, hasher, counter, shrank)
     size_now = (await loop.run_in_executor(None, os.fstat, fd)).st_size
     if size_now != entry.size:
         reason = f"{entry.path!r} changed size while it was being sent ({entry.size} -> {size_now} bytes)"
-        await write_frame(writer, {"t": "error", "reason": reason})
+        await channel.write_frame({"t": "error", "reason": reason})
         raise SourceChanged(reason)
-    await write_frame(writer, {"t": "end", "i": index, "blake3": hasher.hexdigest()})
+    await channel.write_frame({"t": "end", "i": index, "blake3": hasher.hexdigest()})
 
 
 async def send_files(
     sources: list[Path],
     offer: Offer,
     accept: Accept,
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
+    channel: Channel,
     progress: Progress | None = None,
 ) -> int:
     """Stream every accepted file, wait for the receiver's verdict ("ok", or its error); bytes sent.
 
     The count is the raw file bytes put on the wire (resumed prefixes and skipped files excluded).
-    A file that changed since it was offered aborts the whole transfer with SourceChanged: the
-    receiver keeps what it has, and a new offer (new size, new partial) starts that file afresh.
-    If a file shrinks mid-stream we can only hang up (the caller closes the connection): the receiver
-    expects raw bytes there, not a frame. Other failures are told to the receiver between frames.
+    The bytes move on worker threads (bulk.py). A file that changed since it was offered aborts the
+    whole transfer with SourceChanged: the receiver keeps what it has, and a new offer (new size, new
+    partial) starts that file afresh. If a file shrinks mid-stream we can only hang up (the caller
+    closes the channel): the receiver expects raw bytes there, not a frame. Other failures are told to
+    the receiver between frames.
     """
     accept.check(offer)
     throttle = Throttle(progress, offer.total)
@@ -220,6 +195,7 @@ async def send_files(
         sent += n
         throttle(done, name)
 
+    counter = bulk.Progress(loop, on_bytes)
     for index, (entry, offset) in enumerate(zip(offer.files, accept.offsets, strict=True)):
         if entry.is_dir or offset == SKIP:
             continue
@@ -227,17 +203,19 @@ async def send_files(
         try:
             fd = await loop.run_in_executor(None, _open_checked, sources[index], entry)
         except OSError as e:
-            await send_error(writer, f"{entry.path!r} can no longer be read")
+            await channel.send_error(f"{entry.path!r} can no longer be read")
             raise SourceVanished(f"{sources[index]}: {e.strerror}") from e
         except SourceChanged as e:
-            await send_error(writer, e.message)
+            await channel.send_error(e.message)
             raise
         try:
-            await _send_one(fd, index, entry, offset, writer, on_bytes)
+            await _send_one(fd, index, entry, offset, channel, counter)
         finally:
             os.close(fd)
+        counter.flush()
+        await asyncio.sleep(0)  # let the flushed count land before the next file
         throttle(done, name)
-    await write_frame(writer, {"t": "done"})
-    await read_frame(reader, expect="ok", timeout=FINISH_TIMEOUT)
+    await channel.write_frame({"t": "done"})
+    await channel.read_frame(expect="ok", timeout=FINISH_TIMEOUT)
     throttle(done, name, final=True)
     return sent

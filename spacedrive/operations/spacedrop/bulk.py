@@ -1,0 +1,192 @@
+"""The two byte pumps of Spacedrop, run on worker threads over a blocking ``Channel``.
+
+Each pump is a two-stage pipeline over a few reused 4 MiB buffers: on the receiving side one thread
+takes bytes off the socket while another writes and hashes the previous buffer; on the sending side
+one thread reads and hashes while another puts the previous buffer on the socket. TLS, ``pread``,
+``pwrite`` and BLAKE3 all release the GIL on buffers this large, so the two stages really overlap, and
+the event loop only hears about progress (at most ten times a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import blake3
+
+from spacedrive.infrastructure.net.channel import Channel
+
+BULK_CHUNK = 4 * 1024 * 1024
+BUFFERS = 3
+#: Below this a file moves in one step on one thread (a second thread costs more than it saves).
+PIPELINE_FROM = 2 * BULK_CHUNK
+#: How much a received file may hold unwritten before the kernel is asked to start writing it out.
+WRITEBACK_STEP = 32 * 1024 * 1024
+_FADV_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None) if sys.platform.startswith("linux") else None
+
+
+class Progress:
+    """Counts bytes from worker threads and reports them on the loop at most every ``interval``."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, report: Callable[[int], None], interval: float = 0.1):
+        self._loop = loop
+        self._report = report
+        self._interval = interval
+        self._pending = 0
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self._pending += n
+            now = time.monotonic()
+            if now - self._last < self._interval:
+                return
+            self._last, n, self._pending = now, self._pending, 0
+        self._loop.call_soon_threadsafe(self._report, n)
+
+    def flush(self) -> None:
+        with self._lock:
+            n, self._pending = self._pending, 0
+        if n:
+            self._loop.call_soon_threadsafe(self._report, n)
+
+
+def _start_writeback(fd: int, start: int, length: int) -> None:
+    """Have the kernel start writing this range to disk now, without waiting for it: the fsync at the
+    end of the file then waits for the last few megabytes instead of the whole file. (On Linux,
+    POSIX_FADV_DONTNEED starts writeback of dirty pages and drops the clean ones from the cache.)"""
+    if _FADV_DONTNEED is not None:
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, start, length, _FADV_DONTNEED)
+
+
+def _pwrite_all(fd: int, view: memoryview, pos: int) -> None:
+    while view:
+        written = os.pwrite(fd, view, pos)
+        view = view[written:]
+        pos += written
+
+
+def receive_into(
+    channel: Channel, fd: int, pos: int, length: int, hasher: blake3.blake3, progress: Progress
+) -> None:
+    """Take exactly ``length`` bytes off ``channel`` into ``fd`` at ``pos``, hashing them in order.
+
+    Never reads a byte past ``length``: what follows on the channel is the sender's next frame.
+    """
+    if length <= PIPELINE_FROM:
+        whole = memoryview(bytearray(min(length, BULK_CHUNK) or 1))
+        while length:
+            n = min(length, len(whole))
+            channel.recv_exactly_into(whole[:n])
+            _pwrite_all(fd, whole[:n], pos)
+            hasher.update(whole[:n])
+            pos, length = pos + n, length - n
+            progress.add(n)
+        return
+    free: queue.Queue[bytearray] = queue.Queue()
+    full: queue.Queue[tuple[bytearray, int, int] | None] = queue.Queue()
+    for _ in range(BUFFERS):
+        free.put(bytearray(BULK_CHUNK))
+    failure: list[BaseException] = []
+
+    def disk() -> None:
+        flushed = pos
+        while (item := full.get()) is not None:
+            buf, n, at = item
+            if not failure:
+                try:
+                    view = memoryview(buf)[:n]
+                    _pwrite_all(fd, view, at)
+                    hasher.update(view)
+                    progress.add(n)
+                    if at + n - flushed >= WRITEBACK_STEP:
+                        _start_writeback(fd, flushed, at + n - flushed)
+                        flushed = at + n
+                except BaseException as e:
+                    failure.append(e)
+            free.put(buf)
+
+    writer = threading.Thread(target=disk, name="spacedrop-disk", daemon=True)
+    writer.start()
+    try:
+        while length and not failure:
+            buf = free.get()
+            n = min(length, BULK_CHUNK)
+            try:
+                channel.recv_exactly_into(memoryview(buf)[:n])
+            except BaseException:
+                free.put(buf)
+                raise
+            full.put((buf, n, pos))
+            pos, length = pos + n, length - n
+    finally:
+        full.put(None)
+        writer.join()
+    if failure:
+        raise failure[0]
+
+
+def send_from(
+    channel: Channel,
+    fd: int,
+    pos: int,
+    length: int,
+    hasher: blake3.blake3,
+    progress: Progress,
+    on_short: Callable[[int], BaseException],
+) -> None:
+    """Put ``length`` bytes of ``fd`` from ``pos`` on ``channel``, hashing them in order.
+
+    ``on_short(at)`` makes the error for a file that ends early (it shrank while being sent).
+    """
+    if length <= PIPELINE_FROM:
+        while length:
+            chunk = os.pread(fd, min(length, BULK_CHUNK), pos)
+            if not chunk:
+                raise on_short(pos)
+            hasher.update(chunk)
+            channel.sendall(chunk)
+            pos, length = pos + len(chunk), length - len(chunk)
+            progress.add(len(chunk))
+        return
+    ready: queue.Queue[bytes | None] = queue.Queue(maxsize=BUFFERS)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def disk() -> None:
+        at, left = pos, length
+        try:
+            while left and not stop.is_set():
+                data = os.pread(fd, min(left, BULK_CHUNK), at)
+                if not data:
+                    raise on_short(at)
+                hasher.update(data)
+                ready.put(data)
+                at, left = at + len(data), left - len(data)
+        except BaseException as e:
+            failure.append(e)
+        finally:
+            ready.put(None)
+
+    reader = threading.Thread(target=disk, name="spacedrop-read", daemon=True)
+    reader.start()
+    try:
+        while (data := ready.get()) is not None:
+            channel.sendall(data)
+            progress.add(len(data))
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue finish
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        reader.join()
+    if failure:
+        raise failure[0]
