@@ -23,6 +23,11 @@ def files_text(count: int) -> str:
     return tr("Formatting", "1 file") if count == 1 else tr("Formatting", "%Ln files", "", count)
 
 
+def folders_text(count: int) -> str:
+    tr = QCoreApplication.translate
+    return tr("Formatting", "1 folder") if count == 1 else tr("Formatting", "%Ln folders", "", count)
+
+
 def date_time(seconds: float) -> str:
     """A moment in the locale's short date and time format."""
     moment = QDateTime.fromMSecsSinceEpoch(int(seconds * 1000))

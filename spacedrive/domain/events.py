@@ -345,12 +345,17 @@ class DeviceConnectivityChanged(Event):
 
 @dataclass(frozen=True, slots=True)
 class SpacedropOffered(Event):
-    """A paired device offers files; answer with ``network.spacedrop.answer`` (``offer_id``)."""
+    """A paired device offers files; answer with ``network.spacedrop.answer`` (``offer_id``).
+
+    ``names`` are the items the sender chose (at most 20; a folder ends with "/"); the counts are of
+    every file and every folder inside.
+    """
 
     offer_id: str
     device_id: str
     device_name: str
     file_count: int
+    folder_count: int
     total_bytes: int
     names: tuple[str, ...]
 

@@ -257,7 +257,7 @@ def test_an_offer_opens_a_dialog_and_accept_answers_with_the_chosen_folder(
 ) -> None:
     answers: list[tuple[str, bool, str | None]] = []
     monkeypatch.setattr(type(window.core.network), "answer_offer", lambda self, *args: answers.append(args))
-    offer = ev.SpacedropOffered("o1", "d" * 64, "Phone", 3, 2_500_000, ("a.jpg", "b.jpg", "c.txt"))
+    offer = ev.SpacedropOffered("o1", "d" * 64, "Phone", 3, 0, 2_500_000, ("a.jpg", "b.jpg", "c.txt"))
     window.core.bus.emit(offer)
     wait(lambda: visible(OfferDialog) is not None)
     dialog = visible(OfferDialog)
@@ -271,7 +271,7 @@ def test_an_offer_opens_a_dialog_and_accept_answers_with_the_chosen_folder(
     wait(lambda: visible(OfferDialog) is None)
 
     # An offer answered elsewhere (the CLI) closes its dialog.
-    window.core.bus.emit(ev.SpacedropOffered("o2", "d" * 64, "Phone", 1, 10, ("x",)))
+    window.core.bus.emit(ev.SpacedropOffered("o2", "d" * 64, "Phone", 1, 0, 10, ("x",)))
     wait(lambda: visible(OfferDialog) is not None)
     window.core.bus.emit(ev.SpacedropAnswered("o2", False, ""))
     wait(lambda: visible(OfferDialog) is None)

@@ -27,7 +27,7 @@ from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.errors import SpacedriveError
 from ui.dialogs.prompts import show_error
-from ui.formatting import data_size, items_text
+from ui.formatting import data_size, files_text, folders_text
 
 #: How many of the offered names the dialog lists before "and N more".
 SHOWN_NAMES = 5
@@ -55,18 +55,19 @@ class OfferDialog(QDialog):
         self.setWindowTitle(self.tr("Spacedrop from {device}").format(device=offer.device_name))
         self.setAccessibleName(self.tr("Incoming Spacedrop"))
         self.setWindowModality(Qt.WindowModality.NonModal)
+        what = files_text(offer.file_count)
+        if offer.folder_count:
+            folders = folders_text(offer.folder_count)
+            what = self.tr("{files} in {folders}").format(files=what, folders=folders)
         self.headline_label = QLabel(
-            # "items": the offer counts its folders too, and does not say which of its entries are folders.
-            self.tr("<b>{device}</b> wants to send you {items} ({size}).").format(
-                device=offer.device_name.replace("<", "&lt;"),
-                items=items_text(offer.file_count),
-                size=data_size(offer.total_bytes),
+            self.tr("<b>{device}</b> wants to send you {what} ({size}).").format(
+                device=offer.device_name.replace("<", "&lt;"), what=what, size=data_size(offer.total_bytes)
             )
         )
         self.headline_label.setWordWrap(True)
         self.headline_label.setAccessibleName(self.tr("Offer"))
         names = list(offer.names[:SHOWN_NAMES])
-        more = offer.file_count - len(names)
+        more = len(offer.names) - len(names)
         listing = "\n".join(names) + ("\n" + self.tr("and {n} more").format(n=more) if more > 0 else "")
         self.names_label = QLabel(listing)
         self.names_label.setAccessibleName(self.tr("Files offered"))
@@ -142,6 +143,7 @@ class SpacedropPrompter(QObject):
                     offer["device_id"],
                     offer["device_name"],
                     offer["file_count"],
+                    offer["folder_count"],
                     offer["total_bytes"],
                     tuple(offer["names"]),
                 )

@@ -82,7 +82,8 @@ class SpacedropSendJob(Job):
             lambda path, reason: skipped.append(f"{path}: {reason}"),
             self.offer_id or None,  # the same offer again after a restart: the receiver resumes it
         )
-        self.offer_id, self.files, self.total, self.skipped = offer.id, len(offer.files), offer.total, skipped
+        self.files = sum(1 for f in offer.files if not f.is_dir)
+        self.offer_id, self.total, self.skipped = offer.id, offer.total, skipped
         await ctx.checkpoint(force=True)
         started = time.perf_counter()
         broke_at: float | None = None
@@ -159,7 +160,7 @@ class SpacedropReceiveJob(Job):
     resumed_bytes: int = 0
 
     def describe(self) -> str:
-        return f"Receive {self.files} file(s) from {self.sender}"
+        return f"Receive {self.files} file{'' if self.files == 1 else 's'} from {self.sender}"
 
     async def run(self, ctx: JobContext) -> None:
         service = service_for(ctx.services["bus"])

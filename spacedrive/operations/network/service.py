@@ -492,10 +492,7 @@ class NetworkService:
             if self.auto_accept_dir is not None:
                 incoming.decision.set_result(self.auto_accept_dir)
             else:
-                names = tuple(f.path for f in offer.files[:20])
-                self._core.bus.emit(
-                    ev.SpacedropOffered(offer.id, peer.device_id, name, len(offer.files), offer.total, names)
-                )
+                self._core.bus.emit(ev.SpacedropOffered(**_offer_summary(offer, peer.device_id, name)))
             try:
                 target = await asyncio.wait_for(asyncio.shield(incoming.decision), OFFER_TIMEOUT)
             except TimeoutError:
@@ -528,7 +525,7 @@ class NetworkService:
                 token=accept.token.hex(),
                 sender=name,
                 target_dir=str(target),
-                files=len(offer.files),
+                files=sum(1 for f in offer.files if not f.is_dir),
                 total=offer.total,
                 resumed_bytes=resumed,
             )
@@ -554,14 +551,7 @@ class NetworkService:
 
     def pending_offers(self) -> list[dict[str, Any]]:
         return [
-            {
-                "offer_id": o.offer.id,
-                "device_id": o.peer.device_id,
-                "device_name": o.device_name,
-                "file_count": len(o.offer.files),
-                "total_bytes": o.offer.total,
-                "names": [f.path for f in o.offer.files[:20]],
-            }
+            {**_offer_summary(o.offer, o.peer.device_id, o.device_name), "names": list(_top_names(o.offer))}
             for o in self._offers.values()
             if not o.decision.done()
         ]
@@ -591,6 +581,25 @@ class NetworkService:
         pending = self._receives.pop(token, None)
         if pending is not None and not pending.finished.done():
             pending.finished.set_result(None)
+
+
+def _top_names(offer: Offer, limit: int = 20) -> tuple[str, ...]:
+    """The items the sender chose: top-level entries, folders marked with a trailing "/"."""
+    tops = [f.path + ("/" if f.is_dir else "") for f in offer.files if "/" not in f.path]
+    return tuple(tops[:limit])
+
+
+def _offer_summary(offer: Offer, device_id: str, device_name: str) -> dict[str, Any]:
+    folders = sum(1 for f in offer.files if f.is_dir)
+    return {
+        "offer_id": offer.id,
+        "device_id": device_id,
+        "device_name": device_name,
+        "file_count": len(offer.files) - folders,
+        "folder_count": folders,
+        "total_bytes": offer.total,
+        "names": _top_names(offer),
+    }
 
 
 def session_dict(session: PairingSession) -> dict[str, Any]:
