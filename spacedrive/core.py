@@ -110,14 +110,22 @@ class Core:
         return self._network
 
     async def start_network(
-        self, port: int | None = None, auto_accept_dir: str | None = None, remember: bool = False
+        self,
+        port: int | None = None,
+        auto_accept_dir: str | None = None,
+        remember: bool = False,
+        password: str | None = None,
     ) -> NetworkService:
-        """Start networking on ``port`` (else the configured one); ``remember`` turns it on for next time."""
+        """Start networking on ``port`` (else the configured one); ``remember`` turns it on for next time.
+
+        A key encrypted by ``network init --password`` needs ``password`` (or ``$SPACEDRIVE_KEY_PASSWORD``);
+        without it this raises IdentityError (code "identity"), and nothing starts.
+        """
         # The TLS and QUIC stacks take ~0.2 s to import: not on the loop, where the window would freeze.
         for module in NETWORK_MODULES:
             await asyncio.to_thread(importlib.import_module, module)
         service = self.network
-        await service.start(port=port if port is not None else self.config.network_port)
+        await service.start(port=port if port is not None else self.config.network_port, password=password)
         if auto_accept_dir:
             service.auto_accept_dir = Path(auto_accept_dir)
         if remember and not self.config.networking_enabled:
