@@ -35,6 +35,16 @@ class IdentityError(SpacedriveError):
     code = "identity"
 
 
+class KeyLocked(IdentityError):
+    """The key is encrypted and the password was not given, or is wrong (``wrong`` tells which)."""
+
+    code = "identity_locked"
+
+    def __init__(self, message: str, wrong: bool) -> None:
+        super().__init__(message)
+        self.wrong = wrong
+
+
 def device_id_of(public_key: ed25519.Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
@@ -161,16 +171,17 @@ def load(data_dir: Path, password: str | None = None) -> Identity:
         raise IdentityError(f"network identity in {key_path.parent} is unreadable: {e}") from e
     encrypted = b"ENCRYPTED" in key_bytes[:64]
     if encrypted and not password:
-        raise IdentityError(
-            f"the network key is protected by a password; set ${PASSWORD_ENV} or enter it when asked"
+        raise KeyLocked(
+            f"the network key is protected by a password; set ${PASSWORD_ENV} or enter it when asked",
+            wrong=False,
         )
     try:
         secret = password.encode() if encrypted and password else None
         key = serialization.load_pem_private_key(key_bytes, secret)
     except (ValueError, TypeError) as e:
-        raise IdentityError(
-            "wrong password for the network key" if encrypted else f"network key is unreadable: {e}"
-        ) from e
+        if encrypted:
+            raise KeyLocked("wrong password for the network key", wrong=True) from e
+        raise IdentityError(f"network key is unreadable: {e}") from e
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise IdentityError("network key is not an Ed25519 key")
     device_id = device_id_of(key.public_key())
