@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -98,6 +99,13 @@ async def _run(args: argparse.Namespace, data_dir: Path, out: Output) -> int:
             args.port,
             str(Path(args.auto_accept).expanduser().absolute()) if args.auto_accept else None,
         )
+        if network.enabled:
+            from spacedrive.cli.commands.network import key_password
+            from spacedrive.infrastructure.net.identity import PASSWORD_ENV
+
+            password = key_password(args)
+            if password:  # the daemon reads it from its environment, never from a file
+                os.environ[PASSWORD_ENV] = password
         if args.foreground:
             return await daemon.run_foreground(data_dir, args.instance, network)
         return daemon.start_background(data_dir, args.instance, args.verbose, out, network)

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import sys
 import time
 from typing import Any
 
@@ -53,18 +54,37 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     drop.add_argument("paths", nargs="+", help="files and folders to send")
     drop.add_argument("--addr", help="the device's host:port, if it cannot be found otherwise")
     drop.add_argument("--no-wait", action="store_true", help="return at once; the job runs in Spacedrive")
+    drop.add_argument("--port", type=int, help="port to listen on when no Spacedrive is running")
     recv = ns.add_parser("receive", help="wait for Spacedrops and accept or decline each")
     recv.add_argument("--auto-accept", metavar="DIR", help="save every offer into DIR without asking")
     recv.add_argument("--once", action="store_true", help="stop after the first transfer ends")
     recv.add_argument("--port", type=int, help="port to listen on when no Spacedrive is running")
 
 
+def key_password(args: argparse.Namespace) -> str | None:
+    """The network key's password when the key is encrypted: ``$SPACEDRIVE_KEY_PASSWORD``, else asked
+    for in the terminal; None when the key is not encrypted (or there is no terminal to ask in)."""
+    from spacedrive.config import resolve_data_dir
+    from spacedrive.infrastructure.net import identity
+
+    data_dir = resolve_data_dir(args.data_dir, args.instance)
+    if not identity.is_encrypted(data_dir) or os.environ.get(identity.PASSWORD_ENV):
+        return None
+    if not sys.stdin.isatty():
+        return None  # the command fails with a message that says how to give it
+    return getpass.getpass("Password for the network key: ") or None
+
+
 async def run(args: argparse.Namespace, client: Client, out: Output) -> int:
     action = args.action
     if action == "init":
         return await _init(args, client, out)
+    if action in ("start", "pair", "spacedrop", "receive"):
+        args.key_password = await asyncio.to_thread(key_password, args)
     if action in ("start", "stop", "status"):
         params = {"port": args.port} if action == "start" and args.port is not None else {}
+        if action == "start" and args.key_password:
+            params["password"] = args.key_password
         out.result(await client.call(f"network.{action}", **params), _status)
         return 0
     if action == "devices":
@@ -134,7 +154,7 @@ def _devices(rows: list[dict[str, Any]]) -> None:
 
 
 async def _generate(args: argparse.Namespace, client: Client, out: Output) -> int:
-    params: dict[str, Any] = {"auto_accept": args.auto_accept}
+    params: dict[str, Any] = {"auto_accept": args.auto_accept, "password": args.key_password}
     if args.port is not None:
         params["port"] = args.port
     data = await client.call("network.pair.generate", **params)
@@ -193,7 +213,7 @@ def _pair_result(d: dict[str, Any]) -> None:
 async def _join(args: argparse.Namespace, client: Client, out: Output) -> int:
     words = " ".join(args.words)
     started = time.perf_counter()
-    params: dict[str, Any] = {"words": words, "addr": args.addr}
+    params: dict[str, Any] = {"words": words, "addr": args.addr, "password": args.key_password}
     if args.port is not None:
         params["port"] = args.port
     data = await client.call("network.pair.join", **params)
@@ -207,7 +227,11 @@ async def _join(args: argparse.Namespace, client: Client, out: Output) -> int:
 
 async def _spacedrop(args: argparse.Namespace, client: Client, out: Output) -> int:
     paths = [os.path.abspath(p) for p in args.paths]
-    data = await client.call("network.spacedrop", device=args.device, paths=paths, addr=args.addr)
+    params: dict[str, Any] = {"device": args.device, "paths": paths, "addr": args.addr}
+    params["password"] = args.key_password
+    if args.port is not None:
+        params["port"] = args.port
+    data = await client.call("network.spacedrop", **params)
     if args.no_wait:
         out.result(data, lambda d: console.print(f"Sending; job {d['job_id'][:8]}"))
         return 0
@@ -226,6 +250,7 @@ async def _spacedrop(args: argparse.Namespace, client: Client, out: Output) -> i
 
 async def _receive(args: argparse.Namespace, client: Client, out: Output) -> int:
     params: dict[str, Any] = {"dir": os.path.abspath(args.auto_accept)} if args.auto_accept else {}
+    params["password"] = args.key_password
     if args.port is not None:
         params["port"] = args.port
     status = await client.call("network.receive", **params)
@@ -236,39 +261,43 @@ async def _receive(args: argparse.Namespace, client: Client, out: Output) -> int
         + " (Ctrl+C to stop)."
     )
     seen: set[str] = set()
-    jobs_before = {j["id"] for j in await client.call("job.list")}
+    followed = {j["id"] for j in await client.call("job.list")}
     while True:
         for offer in await client.call("network.spacedrop.pending"):
             if offer["offer_id"] in seen:
                 continue
             seen.add(offer["offer_id"])
-            console.print(
-                f"{escape(offer['device_name'])} offers {offer['file_count']} file(s), "
-                f"{human_size(offer['total_bytes'])}: {escape(', '.join(offer['names'][:5]))}"
+            what = f"{offer['file_count']} file(s)" + (
+                f" in {offer['folder_count']} folder(s)" if offer["folder_count"] else ""
             )
-            answer = (await asyncio.to_thread(input, "Save into which folder? (empty declines) ")).strip()
+            console.print(
+                f"{escape(offer['device_name'])} offers {what}, {human_size(offer['total_bytes'])}: "
+                f"{escape(', '.join(offer['names'][:5]))}"
+            )
+            try:
+                answer = (await asyncio.to_thread(input, "Save into which folder? (empty declines) ")).strip()
+            except EOFError:
+                answer = ""
             await client.call(
                 "network.spacedrop.answer",
                 offer_id=offer["offer_id"],
                 accept=bool(answer),
-                target_dir=os.path.abspath(answer) if answer else None,
+                target_dir=os.path.abspath(os.path.expanduser(answer)) if answer else None,
             )
-        if args.once:
-            jobs = [j for j in await client.call("job.list") if j["id"] not in jobs_before]
-            done = [
-                j
-                for j in jobs
-                if j["name"] == "spacedrop_receive" and j["status"] in ("completed", "failed", "cancelled")
-            ]
-            if done:
-                out.result(
-                    done[0],
-                    lambda j: console.print(
-                        f"{escape(j['title'])}: {j['status']} {escape(j.get('error') or '')}"
-                    ),
-                )
-                return 0 if done[0]["status"] == "completed" else 1
+        # Follow each transfer that starts (accepted here, in the window, or automatically).
+        for job in await client.call("job.list"):
+            if job["name"] != "spacedrop_receive" or job["id"] in followed:
+                continue
+            followed.add(job["id"])
+            info = await follow_job(client, out, job["id"])
+            out.result(info, _job_line)
+            if args.once:
+                return 0 if info["status"] == "completed" else 1
         await asyncio.sleep(0.5)
+
+
+def _job_line(job: dict[str, Any]) -> None:
+    console.print(f"{escape(job['title'])}: {job['status']} {escape(job.get('error') or '')}")
 
 
 def _json_line(data: dict[str, Any]) -> str:

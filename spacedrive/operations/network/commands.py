@@ -27,7 +27,9 @@ async def _running(core: Core, params: Params) -> NetworkService:
 
         raise NetworkOff("networking is off here; start it with `spacedrive network start`")
     port = params.get("port")
-    return await core.start_network(port=int(port) if port is not None else None)
+    return await core.start_network(
+        port=int(port) if port is not None else None, password=_str(params, "password", False)
+    )
 
 
 def _bool(params: Params, key: str) -> bool:
@@ -56,7 +58,9 @@ async def network_init(core: Core, params: Params) -> Any:
 @command("network.start")
 async def network_start(core: Core, params: Params) -> Any:
     port = params.get("port")
-    await core.start_network(port=int(port) if port is not None else None, remember=True)
+    await core.start_network(
+        port=int(port) if port is not None else None, remember=True, password=_str(params, "password", False)
+    )
     if port is not None and core.config.network_port != int(port):
         core.config.network_port = int(port)
         core.config.save()

@@ -42,8 +42,14 @@ class SpacedropDeclined(SpacedriveError):
 
 
 def _reporter(ctx: JobContext, files: int) -> Progress:
+    """Bytes as the transfer reports them; a file counts as done once the next one starts."""
+    names: set[str] = set()
+
     def report(done: int, total: int, name: str) -> None:
-        ctx.progress(done, total, phase="transfer", message=name, bytes_completed=done, bytes_total=total)
+        if name:
+            names.add(name)
+        finished = files if total and done >= total else max(len(names) - 1, 0)
+        ctx.progress(finished, files, phase="transfer", message=name, bytes_completed=done, bytes_total=total)
 
     return report
 
@@ -109,7 +115,7 @@ class SpacedropSendJob(Job):
                 await asyncio.sleep(delay)
         self.seconds = round(time.perf_counter() - started, 3)
         await ctx.checkpoint(force=True)  # the report (bytes sent, attempts, time) outlives the run
-        ctx.progress(self.total, self.total, phase="done", bytes_completed=self.total, bytes_total=self.total)
+        ctx.progress(self.files, self.files, phase="done", bytes_completed=self.total, bytes_total=self.total)
 
     async def _attempt(
         self, ctx: JobContext, service: NetworkService, offer: Offer, sources: list[Path]
@@ -167,7 +173,7 @@ class SpacedropReceiveJob(Job):
         token = bytes.fromhex(self.token)
         pending = service.take_receive(token)
         try:
-            ctx.progress(0, self.total, phase="waiting", message=f"Waiting for {self.sender}")
+            ctx.progress(0, self.files, phase="waiting", message=f"Waiting for {self.sender}")
             channel = await asyncio.wait_for(asyncio.shield(pending.channel), DATA_TIMEOUT)
             await pending.receiver.receive(channel, _reporter(ctx, self.files))
             ctx.progress(
