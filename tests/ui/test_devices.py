@@ -1,8 +1,10 @@
-"""Devices in the GUI: the sidebar's paired devices and their online dots, the pairing dialog (showing a
-code, typing one, pairing two in-process cores), and incoming Spacedrop offers."""
+"""Devices in the GUI: the sidebar's paired devices and their online dots, devices of the same name told
+apart, the pairing dialog (showing a code, typing one, pairing two in-process cores), incoming Spacedrop
+offers, and a password-protected network key unlocked wherever networking is turned on."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,18 +13,24 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from spacedrive.config import AppConfig
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
+from spacedrive.infrastructure.net import identity
+from spacedrive.infrastructure.net.identity import short_id
+from spacedrive.operations.network.service import NetworkService
 from ui.bridge import CoreBridge
 from ui.dialogs.pairing import PairingDialog
 from ui.dialogs.spacedrop import OfferDialog
+from ui.dialogs.unlock_key import UnlockKeyDialog
 from ui.dnd import SEND, DropRequest, Target
 from ui.models.devices import DeviceItem
 from ui.models.sidebar import DEVICE_ROLE, Section
 from ui.session import GuiSession
+from ui.settings import open_settings
 from ui.tasks import TaskSet
 from ui.views.main_window import MainWindow
 
@@ -120,7 +128,57 @@ def test_the_sidebar_lists_paired_devices_with_their_online_state(
 
     # Send to Device lists it in the content's context menu.
     send = actions.send_menu(menu, [b"/etc/hostname"])
-    assert [a.text() for a in send.actions()] == [f"{peer.name} (offline)"]
+    assert [a.text() for a in send.actions()] == [f"{peer.title} (offline)"]
+
+
+def shown_devices(window: MainWindow) -> list[str]:
+    """The Devices section's rows as the user reads them."""
+    model = window.sidebar_model
+    parent = model.section_index(Section.DEVICES)
+    return [model.index(row, 0, parent).data() for row in range(model.rowCount(parent))]
+
+
+def test_devices_with_the_same_name_are_told_apart_by_their_short_ids(
+    window: MainWindow, other: Core, run: Runner, wait, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    core = window.core
+    run(start_network(core))
+    joined = run(pair(other, core))
+    wait(lambda: len(device_rows(window)) == 2)
+    name, peer = core.device.name, joined["device_id"]
+    assert other.device.name == name  # two instances on one machine are both named after it
+    assert core.network.identity is not None
+    own = core.network.identity.device_id
+    assert shown_devices(window) == [f"{name} · {short_id(own)}", f"{name} · {short_id(peer)}"]
+    parent = QMenu()
+    send = window.device_actions.send_menu(parent, [b"/etc/hostname"])
+    assert [a.text() for a in send.actions()] == [f"{name} · {short_id(peer)}"]
+
+    # An offer from it says which of the two it is; one from a device whose name is unique does not.
+    core.bus.emit(ev.SpacedropOffered("o1", peer, name, 1, 0, 10, ("x",)))
+    wait(lambda: visible(OfferDialog) is not None)
+    dialog = visible(OfferDialog)
+    assert dialog.headline_label.text().startswith(f"<b>{name} · {short_id(peer)}</b> wants to send you")
+    assert dialog.windowTitle() == f"Spacedrop from {name} · {short_id(peer)}"
+    dialog.answered.disconnect()
+    dialog.close()
+    core.bus.emit(ev.SpacedropOffered("o2", "d" * 64, "Phone", 1, 0, 10, ("x",)))
+    wait(lambda: visible(OfferDialog) is not None)
+    assert visible(OfferDialog).windowTitle() == "Spacedrop from Phone"
+    visible(OfferDialog).answered.disconnect()
+    visible(OfferDialog).close()
+
+    # The key stays locked (networking off): this device is still told apart, by its certificate.
+    run(core.network.stop())
+    wait(lambda: not window.device_actions.networking_action.isChecked())
+    assert shown_devices(window) == [f"{name} · {short_id(own)}", f"{name} · {short_id(peer)}"]
+
+    # Renamed, this device no longer shares its name: both show plain names.
+    monkeypatch.setattr(core, "device", dataclasses.replace(core.device, name="Desk"))
+    window.device_actions.refresh()
+    assert shown_devices(window) == ["Desk", name]
+    send = window.device_actions.send_menu(parent, [])
+    assert [a.text() for a in send.actions()] == [f"{name} (offline)"]
 
 
 def test_send_to_device_is_disabled_without_paired_devices(window: MainWindow) -> None:
@@ -239,16 +297,19 @@ def test_two_devices_pair_through_their_dialogs(bridged, qtbot: QtBot, wait) -> 
     joins.join_page.address_edit.setText(f"127.0.0.1:{core_a.network.port}")
     qtbot.mouseClick(joins.join_page.join_button, Qt.MouseButton.LeftButton)
     wait(lambda: shows.show_page.question.isVisible())
-    assert shows.show_page.question_label.text().startswith("Pair with ")
+    # Both devices are named after this machine: the question says which one asks.
+    joiner = f"{core_b.device.name} · {short_id(core_b.network.identity.device_id)}"
+    assert core_b.device.name == core_a.device.name
+    assert shows.show_page.question_label.text().startswith(f"Pair with {joiner} (")
     assert not joins.join_page.join_button.isEnabled()  # busy
     assert joins.join_page.status_label.text() == "Connecting…"
 
     with qtbot.waitSignal(shows.paired, timeout=5000):
         qtbot.mouseClick(shows.show_page.accept_button, Qt.MouseButton.LeftButton)
     wait(lambda: joins.join_page.status_label.text().startswith("Paired with"))
-    name = core_a.device.name
+    name = f"{core_a.device.name} · {short_id(core_a.network.identity.device_id)}"
     assert joins.join_page.status_label.text() == f"Paired with {name}."
-    assert shows.show_page.status_label.text().startswith(f"Paired with {core_b.device.name}")
+    assert shows.show_page.status_label.text().startswith(f"Paired with {joiner}")
     assert [d["device_id"] for d in core_a.network.device_list()] == [core_b.network.identity.device_id]
 
 
@@ -276,3 +337,102 @@ def test_an_offer_opens_a_dialog_and_accept_answers_with_the_chosen_folder(
     window.core.bus.emit(ev.SpacedropAnswered("o2", False, ""))
     wait(lambda: visible(OfferDialog) is None)
     assert answers == [("o1", True, str(target))]
+
+
+# ---- a password-protected network key -----------------------------------------------------------------
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Networking the GUI turns on listens on loopback, no mDNS; the password still opens the real key."""
+    start = NetworkService.start
+
+    async def on_loopback(
+        self: NetworkService, port: int | None = None, host: str = "", password: str | None = None, **_: Any
+    ) -> None:
+        await start(self, port=0, host="127.0.0.1", password=password, discovery=False)
+
+    monkeypatch.setattr(NetworkService, "start", on_loopback)
+
+
+def unlock(qtbot: QtBot, wait, password: str) -> UnlockKeyDialog:
+    """Type ``password`` into the unlock dialog (waited for) and press Enter."""
+    wait(lambda: visible(UnlockKeyDialog) is not None and visible(UnlockKeyDialog).password_edit.isEnabled())
+    dialog = visible(UnlockKeyDialog)
+    qtbot.keyClicks(dialog.password_edit, password)
+    qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+    return dialog
+
+
+def test_turning_networking_on_asks_for_the_keys_password_until_it_is_right(
+    window: MainWindow, qtbot: QtBot, wait, loopback_only: None
+) -> None:
+    core = window.core
+    identity.create(core.data_dir, core.device.name, password="pw")
+    actions = window.device_actions
+    actions.networking_action.trigger()
+    wait(lambda: visible(UnlockKeyDialog) is not None)
+    dialog = visible(UnlockKeyDialog)
+    assert dialog.password_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert "network key" in dialog.reason_label.text()
+    assert not dialog.unlock_button.isEnabled()  # nothing typed yet
+    assert not actions.networking_action.isChecked()  # not on while it asks
+
+    unlock(qtbot, wait, "not it")
+    wait(lambda: dialog.message_label.text() == "Wrong password")
+    assert dialog.isVisible() and dialog.password_edit.text() == ""  # asks again, the try forgotten
+    assert not core.network.running and not core.config.networking_enabled
+
+    qtbot.keyClicks(dialog.password_edit, "pw")
+    qtbot.mouseClick(dialog.unlock_button, Qt.MouseButton.LeftButton)
+    wait(lambda: actions.networking_action.isChecked())
+    assert core.network.running and core.config.networking_enabled
+    wait(lambda: visible(UnlockKeyDialog) is None)
+    assert visible(QMessageBox) is None
+
+
+def test_cancelling_the_password_leaves_networking_off(
+    window: MainWindow, qtbot: QtBot, wait, loopback_only: None
+) -> None:
+    core = window.core
+    identity.create(core.data_dir, core.device.name, password="pw")
+    actions = window.device_actions
+    # Through the offer to turn networking on that a send makes while it is off.
+    actions.drop(DropRequest((b"/etc/hostname",), Target(device="d" * 64), SEND))
+    wait(lambda: visible(QMessageBox) is not None)
+    box = visible(QMessageBox)
+    next(b for b in box.buttons() if b.text() == "Turn &On Networking").click()
+    wait(lambda: visible(UnlockKeyDialog) is not None)
+    qtbot.mouseClick(visible(UnlockKeyDialog).cancel_button, Qt.MouseButton.LeftButton)
+    wait(lambda: visible(UnlockKeyDialog) is None)
+    assert not core.network.running and not actions.networking_action.isChecked()
+    assert not core.config.networking_enabled
+    assert visible(QMessageBox) is None  # cancelling is no error
+    assert device_rows(window)[0].online is False
+
+
+def test_networking_left_on_with_a_locked_key_asks_for_the_password_at_start(
+    run: Runner, tmp_path: Path, files: Path, qtbot: QtBot, wait, loopback_only: None
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    identity.create(data_dir, "vm", password="pw")
+    config = AppConfig.load(data_dir)
+    config.networking_enabled = True
+    config.save()
+    gui = GuiSession(data_dir, None, open_settings(data_dir))
+    run(gui.start(open_path=files))
+    try:
+        window = gui.window
+        assert window is not None
+        # The core could not start it (it only logs why); the window asks instead.
+        dialog = unlock(qtbot, wait, "wrong")
+        assert "Networking was on when Spacedrive last ran" in dialog.reason_label.text()
+        wait(lambda: dialog.message_label.text() == "Wrong password")
+        assert not window.device_actions.networking_action.isChecked()
+        unlock(qtbot, wait, "pw")
+        wait(lambda: window.device_actions.networking_action.isChecked())
+        assert gui.core is not None and gui.core.network.running
+        assert device_rows(window)[0].online
+    finally:
+        run(gui.stop())

@@ -148,7 +148,7 @@ def send_action(window: MainWindow, item: str, device_id: str) -> Any:
     actions = [a for a in send.actions() if a.text()]
     assert len(actions) == 1 and actions[0].isEnabled()
     assert actions[0].text() == next(
-        d.name for d in window.device_actions.paired_devices() if d.id == device_id
+        d.title for d in window.device_actions.paired_devices() if d.id == device_id
     )
     return actions[0]
 

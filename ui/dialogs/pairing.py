@@ -27,18 +27,16 @@ from PySide6.QtWidgets import (
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.errors import SpacedriveError
+from spacedrive.infrastructure.net.identity import short_id
 from spacedrive.infrastructure.net.pairing import PairingSession
 from ui.bridge import CoreBridge
 from ui.dialogs.pairing_join import ERROR_COLOR, SUCCESS_COLOR, JoinPage, network_error_text
+from ui.models.devices import label_among, listed_devices
 from ui.tasks import TaskSet
 
 #: The words are laid out in this many columns, numbered row by row.
 WORD_COLUMNS = 3
 WORD_SCALE = 1.6
-
-
-def _short(device_id: str) -> str:
-    return device_id[:8]
 
 
 class ShowCodePage(QWidget):
@@ -227,7 +225,12 @@ class ShowCodePage(QWidget):
         session = self.session
         assert session is not None
         info = session.peer_info or {}
-        name = info.get("name") or self.tr("a device ({id})").format(id=_short(session.peer_device_id or ""))
+        peer_id = session.peer_device_id or ""
+        name = info.get("name")
+        if name:  # with its short id when a device listed here has the same name
+            name = label_among(peer_id, name, listed_devices(self._core))
+        else:
+            name = self.tr("a device ({id})").format(id=short_id(peer_id))
         system = " ".join(part for part in (info.get("os"), info.get("os_version")) if part)
         return f"{name} ({system})" if system else name
 

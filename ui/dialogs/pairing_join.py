@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from spacedrive.core import Core
 from spacedrive.errors import SpacedriveError
+from ui.models.devices import label_among, listed_devices
 from ui.tasks import TaskSet
 from ui.widgets.code_entry import CodeCheck, CodeEdit
 
@@ -160,7 +161,10 @@ class JoinPage(QWidget):
         if shiboken6.isValid(self):
             self._used = " ".join(words.lower().split())
             self._update_join()
-            self._show(self.tr("Paired with {name}.").format(name=device.get("name", "")), SUCCESS_COLOR)
+            name = label_among(
+                str(device.get("device_id", "")), str(device.get("name", "")), listed_devices(self._core)
+            )
+            self._show(self.tr("Paired with {name}.").format(name=name), SUCCESS_COLOR)
             self.paired.emit(device)
 
     def cancel(self) -> None:

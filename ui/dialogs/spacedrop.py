@@ -28,6 +28,7 @@ from spacedrive.domain import events as ev
 from spacedrive.errors import SpacedriveError
 from ui.dialogs.prompts import show_error
 from ui.formatting import data_size, files_text, folders_text
+from ui.models.devices import label_among, listed_devices
 
 #: How many of the offered names the dialog lists before "and N more".
 SHOWN_NAMES = 5
@@ -40,7 +41,8 @@ def default_folder() -> str:
 
 
 class OfferDialog(QDialog):
-    """One offer: who, how many files, how big, their first names; where to save them; Accept or Decline.
+    """One offer: who (``sender``: the device's name as lists show it), how many files, how big, their first
+    names; where to save them; Accept or Decline.
 
     Signals
     -------
@@ -49,10 +51,12 @@ class OfferDialog(QDialog):
 
     answered = Signal(bool, str)
 
-    def __init__(self, offer: ev.SpacedropOffered, folder: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, offer: ev.SpacedropOffered, sender: str, folder: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.offer = offer
-        self.setWindowTitle(self.tr("Spacedrop from {device}").format(device=offer.device_name))
+        self.setWindowTitle(self.tr("Spacedrop from {device}").format(device=sender))
         self.setAccessibleName(self.tr("Incoming Spacedrop"))
         self.setWindowModality(Qt.WindowModality.NonModal)
         what = files_text(offer.file_count)
@@ -61,7 +65,7 @@ class OfferDialog(QDialog):
             what = self.tr("{files} in {folders}").format(files=what, folders=folders)
         self.headline_label = QLabel(
             self.tr("<b>{device}</b> wants to send you {what} ({size}).").format(
-                device=offer.device_name.replace("<", "&lt;"), what=what, size=data_size(offer.total_bytes)
+                device=sender.replace("<", "&lt;"), what=what, size=data_size(offer.total_bytes)
             )
         )
         self.headline_label.setWordWrap(True)
@@ -152,7 +156,8 @@ class SpacedropPrompter(QObject):
     def offered(self, offer: ev.SpacedropOffered) -> None:
         if offer.offer_id in self.dialogs:
             return
-        dialog = OfferDialog(offer, default_folder(), self._window)
+        sender = label_among(offer.device_id, offer.device_name, listed_devices(self._core))
+        dialog = OfferDialog(offer, sender, default_folder(), self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.answered.connect(lambda accept, folder: self._answer(dialog, accept, folder))
         dialog.destroyed.connect(lambda: self.dialogs.pop(offer.offer_id, None))

@@ -1,18 +1,33 @@
-"""The Devices section's rows: this device and the paired ones, each with an online dot on its icon."""
+"""The Devices section's rows: this device and the paired ones, each with an online dot on its icon.
+
+Devices often share a name (two "MacBook Pro"s, every test VM "vm"): wherever devices are listed, one whose
+name another listed device (this one included) also has is labelled with its short id: "vm · 5f3a-9c21-0b7e".
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Mapping
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cryptography import x509
 from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
 from spacedrive.domain.device import Device
+from spacedrive.errors import SpacedriveError
+from spacedrive.infrastructure.net import identity as idm
 from ui.formatting import ago, date_time
 from ui.icons import themed_icon
+
+if TYPE_CHECKING:
+    from spacedrive.core import Core
+
+log = logging.getLogger(__name__)
 
 #: Colour of the dot on the icon of a device that is reachable now, and of one that is not.
 ONLINE_COLOR = "#2fb344"
@@ -36,9 +51,13 @@ class DeviceItem:
     #: Unix seconds; 0 when never seen (paired devices only).
     last_seen: int = 0
     paired_at: int = 0
+    #: The network device id ("" for this device while it has no network identity).
+    network_id: str = ""
+    #: The name as listed (``labelled``): with the short id when another listed device has the same name.
+    label: str = ""
 
     @classmethod
-    def local(cls, device: Device, networking: bool = False) -> DeviceItem:
+    def local(cls, device: Device, networking: bool = False, network_id: str = "") -> DeviceItem:
         return cls(
             id=str(device.id),
             name=device.name,
@@ -47,6 +66,7 @@ class DeviceItem:
             model=device.hardware_model,
             this_device=True,
             online=networking,
+            network_id=network_id,
         )
 
     @classmethod
@@ -61,11 +81,74 @@ class DeviceItem:
             online=bool(info.get("online")),
             last_seen=int(info.get("last_seen") or 0),
             paired_at=int(info.get("paired_at") or 0),
+            network_id=str(info["device_id"]),
         )
 
     @property
     def system(self) -> str:
         return " ".join(part for part in (self.os, self.os_version) if part)
+
+    @property
+    def title(self) -> str:
+        """What lists show: the label, or the name of an item that was never labelled."""
+        return self.label or self.name
+
+
+def _same_name(name: str) -> str:
+    return name.strip().casefold()
+
+
+def name_with_id(name: str, network_id: str) -> str:
+    """ "vm · 5f3a-9c21-0b7e"; just the name when the device has no network id yet."""
+    if not network_id:
+        return name
+    return QCoreApplication.translate("Devices", "{name} · {id}").format(
+        name=name, id=idm.short_id(network_id)
+    )
+
+
+def labelled(items: Iterable[DeviceItem]) -> list[DeviceItem]:
+    """``items`` with their labels: the name, with the short id where another item has the same name."""
+    items = list(items)
+    counts = Counter(_same_name(d.name) for d in items)
+    return [
+        dataclasses.replace(
+            d, label=name_with_id(d.name, d.network_id) if counts[_same_name(d.name)] > 1 else d.name
+        )
+        for d in items
+    ]
+
+
+def label_among(network_id: str, name: str, listed: Iterable[DeviceItem]) -> str:
+    """How to call a device that may not be listed yet (an offer's sender, a device asking to pair): its
+    name, with its short id when a listed device other than it has the same name."""
+    clash = any(d.network_id != network_id and _same_name(d.name) == _same_name(name) for d in listed)
+    return name_with_id(name, network_id) if clash else name
+
+
+def this_network_id(core: Core) -> str:
+    """This device's network id: its identity's, also while the key is locked (the certificate is not
+    encrypted); "" before networking was ever on."""
+    identity = core.network.identity
+    if identity is not None:
+        return identity.device_id
+    _, cert_path = idm.identity_paths(core.data_dir)
+    try:
+        return idm.device_id_of_cert(x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    except (OSError, ValueError, idm.IdentityError):
+        return ""
+
+
+def listed_devices(core: Core) -> list[DeviceItem]:
+    """This device, then the paired ones by name, labelled; an unreadable devices file lists none."""
+    local = DeviceItem.local(core.device, core.network.running, this_network_id(core))
+    try:
+        infos = core.network.device_list()
+    except SpacedriveError as e:  # the section says nothing rather than fail
+        log.warning("paired devices not listed: %s", e.message)
+        infos = []
+    paired = sorted((DeviceItem.paired(info) for info in infos), key=lambda d: (_same_name(d.name), d.id))
+    return labelled([local, *paired])
 
 
 def status_text(item: DeviceItem) -> str:
@@ -89,6 +172,8 @@ def tooltip(item: DeviceItem) -> str:
         lines.append(item.model)
     if item.paired_at:
         lines.append(tr("Devices", "Paired {when}").format(when=date_time(item.paired_at)))
+    if item.network_id:
+        lines.append(tr("Devices", "ID {id}").format(id=idm.short_id(item.network_id)))
     return "\n".join(lines)
 
 
@@ -123,7 +208,7 @@ def device_icon(online: bool) -> QIcon:
 def device_data(item: DeviceItem, role: int) -> Any:
     """The model's data for a device row (``DEVICE_ROLE`` is answered by the model itself)."""
     if role == Qt.ItemDataRole.DisplayRole:
-        return item.name
+        return item.title
     if role == Qt.ItemDataRole.DecorationRole:
         return device_icon(item.online)
     if role == Qt.ItemDataRole.ToolTipRole:

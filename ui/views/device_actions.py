@@ -1,10 +1,12 @@
 """DeviceActions: the Devices menu (networking on/off, pairing, sending), the sidebar's Devices section kept
-current from the core's events, Spacedrop sends (menus, file picker, drops) and incoming offers."""
+current from the core's events, Spacedrop sends (menus, file picker, drops) and incoming offers.
+
+Networking needs this device's network key; a key encrypted by ``network init --password`` is unlocked in
+``UnlockKeyDialog`` wherever networking is turned on, and at start when it was left on."""
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -16,21 +18,21 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from spacedrive.core import Core
 from spacedrive.domain import events as ev
 from spacedrive.errors import SpacedriveError
+from spacedrive.infrastructure.net import identity as idm
 from spacedrive.operations import api
 from ui.dialogs.pairing import PairingDialog
 from ui.dialogs.pairing_join import network_error_text
 from ui.dialogs.prompts import confirm_destructive, finished, message_box, show_error
 from ui.dialogs.spacedrop import SpacedropPrompter
+from ui.dialogs.unlock_key import UnlockKeyDialog
 from ui.dnd import DropRequest
-from ui.models.devices import DeviceItem
+from ui.models.devices import DeviceItem, listed_devices
 from ui.models.sidebar import SidebarModel
 from ui.tasks import TaskSet
 
 if TYPE_CHECKING:
     from ui.bridge import CoreBridge
     from ui.widgets.sidebar import Sidebar
-
-log = logging.getLogger(__name__)
 
 
 class DeviceActions(QObject):
@@ -55,6 +57,8 @@ class DeviceActions(QObject):
         #: The selection the main menu's "Send to Device" sends (the window sets it).
         self.selection: Any = lambda: []
         self.pairing_dialog: PairingDialog | None = None
+        #: Open while the network key's password is asked for.
+        self.unlock_dialog: UnlockKeyDialog | None = None
         self.offers = SpacedropPrompter(core, window)
 
         self.networking_action = QAction(self.tr("Enable &Networking"), self)
@@ -75,6 +79,9 @@ class DeviceActions(QObject):
         bridge.spacedrop_answered.connect(self.offers.answered)
         self._network_changed()
         self.offers.show_pending()
+        if core.config.networking_enabled and not self.running and idm.is_encrypted(core.data_dir):
+            # Networking was left on, but Core.start could not turn it on again: the key wants its password.
+            tasks.spawn(self.set_networking(True, resuming=True))
 
     # ---- wiring ----------------------------------------------------------------------------------------
 
@@ -102,24 +109,18 @@ class DeviceActions(QObject):
     def paired_devices(self) -> list[DeviceItem]:
         """The paired devices as the sidebar shows them, the online ones first, then by name."""
         items = [d for d in self._model.devices() if not d.this_device]
-        return sorted(items, key=lambda d: (not d.online, d.name.casefold()))
-
-    def _read_paired(self) -> list[DeviceItem]:
-        try:
-            infos = self._core.network.device_list()
-        except SpacedriveError as e:  # an unreadable devices file: the section says nothing rather than fail
-            log.warning("paired devices not listed: %s", e.message)
-            return []
-        return sorted((DeviceItem.paired(info) for info in infos), key=lambda d: d.name.casefold())
+        return sorted(items, key=lambda d: (not d.online, d.name.casefold(), d.id))
 
     def refresh(self, *_args: object, online: dict[str, bool] | None = None) -> None:
         """Show this device and the paired ones in the sidebar, with their online state (``online``: what
         an event just said, in case the service's own record moved on since)."""
-        local = DeviceItem.local(self._core.device, self.running)
-        others = self._read_paired()
+        items = listed_devices(self._core)
         if online:
-            others = [dataclasses.replace(d, online=online.get(d.id, d.online)) for d in others]
-        self._model.set_devices([local, *others])
+            items = [
+                d if d.this_device else dataclasses.replace(d, online=online.get(d.id, d.online))
+                for d in items
+            ]
+        self._model.set_devices([*items])
 
     def _connectivity_changed(self, event: ev.DeviceConnectivityChanged) -> None:
         self.refresh(online={event.device_id: event.online})
@@ -129,6 +130,8 @@ class DeviceActions(QObject):
         self.refresh()
         if self.running:
             self.offers.show_pending()
+            if self.unlock_dialog is not None and shiboken6.isValid(self.unlock_dialog):
+                self.unlock_dialog.reject()  # turned on meanwhile (by the CLI, through the control socket)
 
     # ---- menus -----------------------------------------------------------------------------------------
 
@@ -152,11 +155,11 @@ class DeviceActions(QObject):
             menu.addAction(self.pair_action)
             return
         for device in devices:
-            text = device.name if device.online else self.tr("{name} (offline)").format(name=device.name)
+            text = device.title if device.online else self.tr("{name} (offline)").format(name=device.title)
             action = menu.addAction(text)
             action.setEnabled(bool(paths))
             action.setToolTip(
-                self.tr("Send the selected items to {name}").format(name=device.name)
+                self.tr("Send the selected items to {name}").format(name=device.title)
                 if paths
                 else self.tr("Select the files to send first")
             )
@@ -170,11 +173,12 @@ class DeviceActions(QObject):
 
     # ---- networking ------------------------------------------------------------------------------------
 
-    async def set_networking(self, on: bool) -> None:
-        """Turn networking on (remembered for the next start) or off."""
+    async def set_networking(self, on: bool, resuming: bool = False) -> None:
+        """Turn networking on (remembered for the next start) or off; ``resuming``: it was left on, and
+        the start could not turn it on again."""
         try:
             if on:
-                await self._core.start_network(remember=True)
+                await self._start_network(resuming)
             else:
                 await self._core.network.stop()
                 self._core.config.networking_enabled = False
@@ -184,6 +188,43 @@ class DeviceActions(QObject):
                 show_error(self._window, self.tr("Networking could not be changed"), network_error_text(e))
         if shiboken6.isValid(self):
             self._network_changed()
+
+    async def _start_network(self, resuming: bool) -> None:
+        """Start networking; a key locked by a password is unlocked first, asking until the password is
+        right or the user cancels (networking then stays off)."""
+        try:
+            await self._core.start_network(remember=True)
+            return
+        except idm.KeyLocked as e:
+            from_environment = e.wrong  # only $SPACEDRIVE_KEY_PASSWORD can have been tried
+        self.networking_action.setChecked(False)  # clicking it checked it; it is not on yet
+        if self.unlock_dialog is not None and shiboken6.isValid(self.unlock_dialog):
+            self.unlock_dialog.raise_()  # already asking
+            self.unlock_dialog.activateWindow()
+            return
+        intro = (
+            self.tr("Networking was on when Spacedrive last ran.")
+            if resuming
+            else self.tr("Networking needs this device's network key.")
+        )
+        dialog = UnlockKeyDialog(
+            intro + " " + self.tr("Enter the password that protects it to turn networking on."), self._window
+        )
+        self.unlock_dialog = dialog
+        if from_environment:
+            dialog.wrong(self.tr("The password in ${name} is wrong.").format(name=idm.PASSWORD_ENV))
+        try:
+            while (password := await dialog.next_password()) is not None:
+                try:
+                    await self._core.start_network(remember=True, password=password)
+                    return
+                except idm.KeyLocked as e:
+                    dialog.wrong(self.tr("Wrong password") if e.wrong else self.tr("Enter the password."))
+        finally:
+            self.unlock_dialog = None
+            if shiboken6.isValid(dialog):
+                dialog.done(0)
+                dialog.deleteLater()
 
     async def ensure_networking(self, why: str) -> bool:
         """Whether networking is on, after offering to turn it on (``why`` says what needs it)."""
@@ -237,7 +278,7 @@ class DeviceActions(QObject):
             self._window,
             QMessageBox.Icon.Warning,
             self.tr("Unpair Device"),
-            self.tr("Unpair “{name}”?").format(name=device.name),
+            self.tr("Unpair “{name}”?").format(name=device.title),
             self.tr(
                 "It will no longer be able to send files here, nor this device to it, until you pair again."
             ),

@@ -30,7 +30,7 @@ def device_menu(sidebar: Sidebar, index: QModelIndex) -> QMenu | None:
     item = device_at(index)
     if item is not None and not item.this_device:
         send = QAction(sidebar.tr("&Send Files…"), menu)
-        send.setToolTip(sidebar.tr("Choose files to send to {name}").format(name=item.name))
+        send.setToolTip(sidebar.tr("Choose files to send to {name}").format(name=item.title))
         send.triggered.connect(lambda: sidebar.send_files_requested.emit(item.id))
         unpair = QAction(sidebar.tr("&Unpair…"), menu)
         unpair.triggered.connect(lambda: sidebar.unpair_requested.emit(item.id))
