@@ -21,6 +21,7 @@ from blake3 import blake3
 from spacedrive.errors import SourceVanished, VerifyFailed
 from spacedrive.infrastructure.fs.content_id import full_hash_of_file
 from spacedrive.infrastructure.fs.paths import display
+from spacedrive.infrastructure.fs.writeback import Writeback
 
 #: ``_IOW(0x94, 9, int)``: clone all of one file's extents into another (Linux).
 FICLONE = 0x40049409
@@ -90,6 +91,7 @@ def kernel_copy(src_fd: int, dst_fd: int, control: Control) -> int:
     """Copy with ``copy_file_range`` (or ``sendfile``, or read/write); returns the bytes copied."""
     total = 0
     use_range = hasattr(os, "copy_file_range")
+    writeback = Writeback(dst_fd)
     while True:
         try:
             if use_range:
@@ -106,6 +108,7 @@ def kernel_copy(src_fd: int, dst_fd: int, control: Control) -> int:
         if n == 0:
             return total
         total += n
+        writeback.wrote(n)
         control.add(n)
 
 
@@ -114,6 +117,7 @@ def stream_copy(src_fd: int, dst_fd: int, control: Control, hasher: blake3 | Non
     buf = bytearray(BUFFER)
     view = memoryview(buf)
     total = 0
+    writeback = Writeback(dst_fd)
     while n := os.readv(src_fd, [buf]):
         chunk = view[:n]
         if hasher is not None:
@@ -122,6 +126,7 @@ def stream_copy(src_fd: int, dst_fd: int, control: Control, hasher: blake3 | Non
         while written < n:
             written += os.write(dst_fd, chunk[written:])
         total += n
+        writeback.wrote(n)
         control.add(n)
     return total
 

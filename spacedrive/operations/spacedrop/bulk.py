@@ -13,22 +13,19 @@ import asyncio
 import contextlib
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
 
 import blake3
 
+from spacedrive.infrastructure.fs.writeback import Writeback
 from spacedrive.infrastructure.net.channel import Channel
 
 BULK_CHUNK = 4 * 1024 * 1024
 BUFFERS = 3
 #: Below this a file moves in one step on one thread (a second thread costs more than it saves).
 PIPELINE_FROM = 2 * BULK_CHUNK
-#: How much a received file may hold unwritten before the kernel is asked to start writing it out.
-WRITEBACK_STEP = 32 * 1024 * 1024
-_FADV_DONTNEED = getattr(os, "POSIX_FADV_DONTNEED", None) if sys.platform.startswith("linux") else None
 
 
 class Progress:
@@ -56,15 +53,6 @@ class Progress:
             n, self._pending = self._pending, 0
         if n:
             self._loop.call_soon_threadsafe(self._report, n)
-
-
-def _start_writeback(fd: int, start: int, length: int) -> None:
-    """Have the kernel start writing this range to disk now, without waiting for it: the fsync at the
-    end of the file then waits for the last few megabytes instead of the whole file. (On Linux,
-    POSIX_FADV_DONTNEED starts writeback of dirty pages and drops the clean ones from the cache.)"""
-    if _FADV_DONTNEED is not None:
-        with contextlib.suppress(OSError):
-            os.posix_fadvise(fd, start, length, _FADV_DONTNEED)
 
 
 def _pwrite_all(fd: int, view: memoryview, pos: int) -> None:
@@ -98,7 +86,7 @@ def receive_into(
     failure: list[BaseException] = []
 
     def disk() -> None:
-        flushed = pos
+        writeback = Writeback(fd, pos)
         while (item := full.get()) is not None:
             buf, n, at = item
             if not failure:
@@ -107,9 +95,7 @@ def receive_into(
                     _pwrite_all(fd, view, at)
                     hasher.update(view)
                     progress.add(n)
-                    if at + n - flushed >= WRITEBACK_STEP:
-                        _start_writeback(fd, flushed, at + n - flushed)
-                        flushed = at + n
+                    writeback.wrote(n)
                 except BaseException as e:
                     failure.append(e)
             free.put(buf)
