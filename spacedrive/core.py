@@ -119,7 +119,7 @@ class Core:
         """Start networking on ``port`` (else the configured one); ``remember`` turns it on for next time.
 
         A key encrypted by ``network init --password`` needs ``password`` (or ``$SPACEDRIVE_KEY_PASSWORD``);
-        without it this raises IdentityError (code "identity"), and nothing starts.
+        without it, or with a wrong one, this raises KeyLocked (code "identity_locked") and nothing starts.
         """
         # The TLS and QUIC stacks take ~0.2 s to import: not on the loop, where the window would freeze.
         for module in NETWORK_MODULES:

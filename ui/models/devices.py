@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
 from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 
@@ -132,11 +131,7 @@ def this_network_id(core: Core) -> str:
     identity = core.network.identity
     if identity is not None:
         return identity.device_id
-    _, cert_path = idm.identity_paths(core.data_dir)
-    try:
-        return idm.device_id_of_cert(x509.load_pem_x509_certificate(cert_path.read_bytes()))
-    except (OSError, ValueError, idm.IdentityError):
-        return ""
+    return idm.read_device_id(core.data_dir) or ""
 
 
 def listed_devices(core: Core) -> list[DeviceItem]:

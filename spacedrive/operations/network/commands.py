@@ -81,12 +81,8 @@ async def network_status(core: Core, params: Params) -> Any:
     from spacedrive.infrastructure.net import identity
 
     status = core.network.status()
-    if (
-        status["device_id"] is None
-        and identity.exists(core.data_dir)
-        and not identity.is_encrypted(core.data_dir)
-    ):
-        status["device_id"] = identity.load(core.data_dir).device_id
+    if status["device_id"] is None:  # from the certificate: it needs no password
+        status["device_id"] = identity.read_device_id(core.data_dir)
     status["enabled"] = core.config.networking_enabled
     status["mode"] = core.mode
     return status

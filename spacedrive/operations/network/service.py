@@ -134,7 +134,10 @@ class NetworkService:
     ) -> None:
         if self.running:
             return
-        self.identity = idm.load_or_create(self._core.data_dir, self._core.device.name, password)
+        # Unsealing a password-protected key runs scrypt (a few hundred ms): not on the loop.
+        self.identity = await asyncio.to_thread(
+            idm.load_or_create, self._core.data_dir, self._core.device.name, password
+        )
         self.pairing = PairingService(
             self.identity.device_id, self.device_info, self._on_paired, on_state=self._on_pairing_state
         )
