@@ -251,7 +251,7 @@ def test_network_signals(core: Core, run, wait) -> None:
         ev.DevicePaired("d2", "phone"),
         ev.DeviceRevoked("d2", "phone"),
         ev.DeviceConnectivityChanged("d2", False),
-        ev.SpacedropOffered("o", "d2", "phone", 1, 5, ("a.txt",)),
+        ev.SpacedropOffered("o", "d2", "phone", 1, 0, 5, ("a.txt",)),
         ev.SpacedropAnswered("o", False, ""),
     ):
         core.bus.emit(event)
