@@ -118,7 +118,8 @@ class LocationWatcher:
         self._locations.clear()
 
     async def watch(self, location_id: int) -> None:
-        if not self.enabled or self._observer is None or location_id in self._locations:
+        observer = self._observer
+        if not self.enabled or observer is None or location_id in self._locations:
             return
         from spacedrive.operations import locations
 
@@ -126,20 +127,37 @@ class LocationWatcher:
         loc = _Location(
             location_id, os.fsencode(info.path), IndexerRules.from_dict(info.rules), info.mode.value
         )
+        if location_id in self._locations:  # watched meanwhile
+            return
+        self._locations[location_id] = loc
         try:
-            loc.watch = self._observer.schedule(
-                _Handler(self, loc), os.fsdecode(loc.root), recursive=True, event_filter=_EVENT_TYPES
+            # Scheduling adds an inotify watch per folder of the tree: tens of milliseconds for a big
+            # one, on a thread so the window does not stall (watchdog's observer takes a lock).
+            loc.watch = await asyncio.to_thread(
+                observer.schedule,
+                _Handler(self, loc),
+                os.fsdecode(loc.root),
+                recursive=True,
+                event_filter=_EVENT_TYPES,
             )
         except OSError as e:
             log.warning("cannot watch %s: %s", info.path, e)
+            if self._locations.get(location_id) is loc:
+                del self._locations[location_id]
             return
-        self._locations[location_id] = loc
+        if self._locations.get(location_id) is not loc:  # unwatched while it was being scheduled
+            await self._unschedule(loc)
 
     async def unwatch(self, location_id: int) -> None:
         loc = self._locations.pop(location_id, None)
-        if loc is not None and loc.watch is not None and self._observer is not None:
+        if loc is not None:
+            await self._unschedule(loc)
+
+    async def _unschedule(self, loc: _Location) -> None:
+        observer = self._observer
+        if loc.watch is not None and observer is not None:
             with contextlib.suppress(Exception):
-                self._observer.unschedule(loc.watch)
+                await asyncio.to_thread(observer.unschedule, loc.watch)
 
     # ---- events, on watchdog's thread --------------------------------------------------------------------
 
