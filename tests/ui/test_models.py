@@ -317,6 +317,23 @@ def test_chunks_are_appended_then_put_in_natural_order_folders_first(qtmodeltest
     assert selected.data() == "file 10.txt" and selected.row() == 4  # followed the sort
 
 
+def test_held_chunks_are_shown_together_in_one_insertion(qtmodeltester) -> None:
+    model = FolderModel()
+    qtmodeltester.check(model)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.append([entry("b.txt"), entry("a.txt")])
+    model.append([entry("d.txt")], hold=True)
+    model.append([entry("c.txt"), entry("e.txt")], hold=True)
+    assert names(model) == ["a.txt", "b.txt"]  # held rows are not in the view yet
+    model.append([entry("f.txt")])  # shows what was held, with its own, in one insertion
+    assert inserted == [(0, 1), (2, 5)]
+    assert names(model) == ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "f.txt"]
+    model.append([entry("0.txt")], hold=True)
+    model.finish()  # the end of the listing shows the rest, then puts everything in order
+    assert names(model) == ["0.txt", "a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "f.txt"]
+
+
 def test_replace_applies_only_the_differences(qtmodeltester) -> None:
     model = FolderModel()
     qtmodeltester.check(model)

@@ -125,6 +125,8 @@ class FolderModel(QAbstractTableModel):
         #: Every entry in ascending key order (the descending orders read it backwards); while a listing
         #: streams in, in the order of its chunks until ``sort_rows``.
         self._rows: list[Row] = []
+        #: Rows appended but not shown yet (``append(..., hold=True)``).
+        self._held: list[Row] = []
         self._rows_sorted = True
         #: The rows shown, in sort order unless chunks were appended since (``_in_order``).
         self._visible: list[Row] = []
@@ -150,14 +152,20 @@ class FolderModel(QAbstractTableModel):
         self._epoch += 1
         self.beginResetModel()
         self._rows = []
+        self._held = []
         self._rows_sorted = True
         self._visible = []
         self._in_order = True
         self._media_rows = None
         self.endResetModel()
 
-    def append(self, chunk: list[Entry]) -> None:
-        """Add a chunk of the listing at the end (sorted within itself; ``finish`` sorts the whole)."""
+    def append(self, chunk: list[Entry], hold: bool = False) -> None:
+        """Add a chunk of the listing at the end (sorted within itself; ``finish`` sorts the whole).
+
+        With ``hold`` its rows are made but not shown yet: the next ``append`` without it (or
+        ``publish``) shows them with its own. Every insertion makes a wrapping view lay out all its
+        items again, so a big listing is shown in a few insertions, not one per chunk.
+        """
         if not chunk:
             return
         key = sort_key(self._sort_column, self._descending)
@@ -167,6 +175,19 @@ class FolderModel(QAbstractTableModel):
             self._rows_sorted = False
         self._rows += rows
         shown = self._select(rows)
+        if hold:
+            self._held += shown
+            return
+        self._insert(shown)
+
+    def publish(self) -> None:
+        """Show the rows that ``append(..., hold=True)`` held back."""
+        self._insert([])
+
+    def _insert(self, shown: list[Row]) -> None:
+        if self._held:
+            shown, self._held = self._held + shown, []
+            shown.sort(key=_SK)
         if not shown:
             return
         if self._visible and self._before(shown[0], self._visible[-1]):
@@ -181,6 +202,7 @@ class FolderModel(QAbstractTableModel):
 
     def finish(self) -> None:
         """The listing is complete: show the rows of every chunk in order."""
+        self.publish()
         self.sort_rows()
         if not self._in_order:
             self._show(self._select(self._rows))
@@ -363,6 +385,7 @@ class FolderModel(QAbstractTableModel):
 
     def _show(self, rows: list[Row]) -> None:
         """Show ``rows`` (in order) instead, keeping persistent indexes on the entries that stay."""
+        self.publish()  # a layout change may not change the row count: held rows go in first
         self._epoch += 1
         self.layoutAboutToBeChanged.emit()
         old = self._visible

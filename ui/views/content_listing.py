@@ -26,6 +26,9 @@ from ui.views.content_header import Listed
 from ui.views.read_ahead import ReadAhead
 from ui.widgets.view_mode import ViewMode
 
+#: While a big folder streams in, its rows are shown at most this often (seconds) after the first ones.
+SHOW_EVERY = 0.3
+
 
 def location_containing(locations: list[LocationInfo], path: bytes) -> tuple[LocationInfo, bytes] | None:
     """The location ``path`` is in (or is), with the path relative to it (b"" for its root)."""
@@ -129,11 +132,18 @@ class ListingMixin:
         self._loading = True
         self.folder_opened.emit(os.fspath(path))
         reader = ReadAhead(iter_listing(self._core, os.fsencode(path)))
+        loop = asyncio.get_running_loop()
+        shown_at = 0.0
         try:
             while (batch := await reader.next_batch()) is not None:
                 if not self._is_current(generation):
                     return False
-                self.model.append(batch)
+                # The first rows at once; then a few insertions a second (each one lays out the view).
+                now = loop.time()
+                hold = self.model.rowCount() > 0 and now - shown_at < SHOW_EVERY
+                self.model.append(batch, hold=hold)
+                if not hold:
+                    shown_at = now
         except (SpacedriveError, OSError) as e:
             if self._is_current(generation):
                 self._loading = False
@@ -144,6 +154,7 @@ class ListingMixin:
         if not self._is_current(generation):
             return False
         # Putting 100k rows in order and showing them are two turns of the loop, not one long stall.
+        self.model.publish()
         self.model.sort_rows()
         await asyncio.sleep(0)
         if not self._is_current(generation):

@@ -116,7 +116,13 @@ class _GridDelegate(QStyledItemDelegate):
             cell.x() + 4, picture.bottom() + _GRID_PAD, cell.width() - 8, cell.bottom() - picture.bottom()
         )
         metrics = opt.fontMetrics  # type: ignore[attr-defined]
-        lines = _wrapped(text, metrics, label.width(), max(1, label.height() // metrics.lineSpacing()))
+        lines = _wrapped_cached(
+            text,
+            opt.font.key(),
+            metrics,
+            label.width(),
+            max(1, label.height() // metrics.lineSpacing()),  # type: ignore[attr-defined]
+        )
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.save()
         painter.setPen(opt.palette.color(role))  # type: ignore[attr-defined]
@@ -130,6 +136,21 @@ class _GridDelegate(QStyledItemDelegate):
 
 
 _GRID_PAD = 4
+
+
+_wraps: dict[tuple[str, str, int, int], list[str]] = {}
+
+
+def _wrapped_cached(text: str, font: str, metrics: QFontMetrics, width: int, max_lines: int) -> list[str]:
+    """``_wrapped``, remembered: a view repaints the same names many times while rows stream in, and
+    measuring text costs more than drawing it."""
+    key = (text, font, width, max_lines)
+    lines = _wraps.get(key)
+    if lines is None:
+        if len(_wraps) > 20_000:
+            _wraps.clear()
+        lines = _wraps[key] = _wrapped(text, metrics, width, max_lines)
+    return lines
 
 
 def _wrapped(text: str, metrics: QFontMetrics, width: int, max_lines: int) -> list[str]:
