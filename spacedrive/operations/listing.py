@@ -131,21 +131,22 @@ def _index_entries(rows: list[Any], raw: bytes) -> list[Entry]:
     for r in rows:
         kind = _KINDS.get(r[4], "other")
         name = join_name(r[2], r[3])
+        is_dir = kind == "directory"
         chunk.append(
-            Entry(
-                raw_name=name,
-                raw_parent=raw,
-                kind=kind,
-                size=r[6] if kind == "directory" else r[5],
-                modified=r[8] / 1e9,
-                created=r[9] / 1e9,
-                hidden=bool(r[10]),
-                indexed=True,
-                uuid=UUID(bytes=r[1]),
-                cas_id=r[11],
-                content_kind=r[12] or _ext_kind(name, kind),
-                file_count=r[7] if kind == "directory" else None,
-                tags=tuple(r[13].split("\x1f")) if r[13] else (),
+            Entry(  # positional, as in _scan_chunk: once per entry
+                name,  # raw_name
+                raw,  # raw_parent
+                kind,
+                r[6] if is_dir else r[5],  # size
+                r[8] / 1e9,  # modified
+                r[9] / 1e9,  # created
+                bool(r[10]),  # hidden
+                True,  # indexed
+                UUID(bytes=r[1]),  # uuid
+                r[11],  # cas_id
+                r[12] or _ext_kind(name, kind),  # content_kind
+                r[7] if is_dir else None,  # file_count
+                tuple(r[13].split("\x1f")) if r[13] else (),  # tags
             )
         )
     return chunk

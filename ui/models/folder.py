@@ -180,6 +180,9 @@ class FolderModel(QAbstractTableModel):
             return
         self._insert(shown)
 
+    def held_count(self) -> int:
+        return len(self._held)
+
     def publish(self) -> None:
         """Show the rows that ``append(..., hold=True)`` held back."""
         self._insert([])

@@ -26,8 +26,10 @@ from ui.views.content_header import Listed
 from ui.views.read_ahead import ReadAhead
 from ui.widgets.view_mode import ViewMode
 
-#: While a big folder streams in, its rows are shown at most this often (seconds) after the first ones.
-SHOW_EVERY = 0.3
+#: While a big folder streams in, its rows are shown at most this often (seconds) after the first ones,
+#: or once this many wait (one insertion of many rows is one long layout: a stall).
+SHOW_EVERY = 0.25
+SHOW_AT_MOST = 12_000
 
 
 def location_containing(locations: list[LocationInfo], path: bytes) -> tuple[LocationInfo, bytes] | None:
@@ -140,7 +142,11 @@ class ListingMixin:
                     return False
                 # The first rows at once; then a few insertions a second (each one lays out the view).
                 now = loop.time()
-                hold = self.model.rowCount() > 0 and now - shown_at < SHOW_EVERY
+                hold = (
+                    self.model.rowCount() > 0
+                    and now - shown_at < SHOW_EVERY
+                    and self.model.held_count() + len(batch) < SHOW_AT_MOST
+                )
                 self.model.append(batch, hold=hold)
                 if not hold:
                     shown_at = now
