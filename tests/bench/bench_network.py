@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from spacedrive.infrastructure.net import identity as idm
+from tests.netutil import free_port
 
 pytestmark = pytest.mark.bench
 
@@ -69,26 +70,13 @@ tls.sendall(b"k")
 """
 
 
-def _free_port() -> int:
-    for _ in range(50):
-        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            try:
-                udp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
 class Device:
     def __init__(self, root: Path, name: str, env: dict[str, str]) -> None:
         self.data_dir = root / name
         self.inbox = root / f"{name}-inbox"
         self.inbox.mkdir(parents=True)
         self.env = env
-        self.port = _free_port()
+        self.port = free_port()
 
     def cli(self, *args: str) -> Any:
         cmd = [sys.executable, "-m", "spacedrive.cli", "--data-dir", str(self.data_dir), "--json", *args]

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,23 +20,10 @@ import blake3
 import pytest
 
 from tests.e2e.conftest import REPO
+from tests.netutil import free_port
 
 pytestmark = pytest.mark.e2e
 GIB = 1024**3
-
-
-def free_port() -> int:
-    """A port free on both UDP (QUIC) and TCP (data)."""
-    for _ in range(50):
-        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            try:
-                udp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
 
 
 class Instance:

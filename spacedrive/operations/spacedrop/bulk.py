@@ -60,6 +60,20 @@ class Progress:
             self._loop.call_soon_threadsafe(self._report, n)
 
 
+def hash_prefix(
+    fd: int, length: int, hasher: blake3.blake3, on_short: Callable[[int], BaseException]
+) -> None:
+    """Feed the first ``length`` bytes of ``fd`` to ``hasher`` (a resumed file's part already sent);
+    ``on_short(at)`` makes the error for a file shorter than that."""
+    pos = 0
+    while pos < length:
+        data = os.pread(fd, min(BULK_CHUNK, length - pos), pos)
+        if not data:
+            raise on_short(pos)
+        hasher.update(data)
+        pos += len(data)
+
+
 def _pwrite_all(fd: int, view: memoryview, pos: int) -> None:
     while view:
         written = os.pwrite(fd, view, pos)

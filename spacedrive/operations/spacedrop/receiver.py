@@ -39,7 +39,6 @@ from spacedrive.operations.files.fsops import fsync_dir, numbered_name, rename_n
 from spacedrive.operations.spacedrop import bulk
 from spacedrive.operations.spacedrop.names import MAX_COMPONENT_BYTES, resolve_inside
 from spacedrive.operations.spacedrop.protocol import (
-    CHUNK,
     SKIP,
     Accept,
     Offer,
@@ -250,7 +249,7 @@ class Receiver:
         hasher = blake3.blake3()
         closed = False
         try:
-            await loop.run_in_executor(None, _hash_prefix, fd, item.offset, hasher)
+            await loop.run_in_executor(None, bulk.hash_prefix, fd, item.offset, hasher, _partial_shrank)
             # Exactly the declared bytes: never a byte past the size the user accepted.
             await channel.run(
                 bulk.receive_into, channel, fd, item.offset, item.entry.size - item.offset, hasher, counter
@@ -309,14 +308,8 @@ def _open_partial(path: Path, offset: int) -> int:
     return fd
 
 
-def _hash_prefix(fd: int, length: int, hasher: blake3.blake3) -> None:
-    pos = 0
-    while pos < length:
-        data = os.pread(fd, min(CHUNK, length - pos), pos)
-        if not data:
-            raise DestinationInvalid("a partial file shrank while it was being resumed")
-        hasher.update(data)
-        pos += len(data)
+def _partial_shrank(at: int) -> DestinationInvalid:
+    return DestinationInvalid(f"a partial file shrank while it was being resumed (at {at} bytes)")
 
 
 def _error_for(e: OSError) -> FileOperationError:

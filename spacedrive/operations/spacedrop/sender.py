@@ -21,7 +21,6 @@ from spacedrive.infrastructure.net.framing import ProtocolError
 from spacedrive.operations.spacedrop import bulk
 from spacedrive.operations.spacedrop.names import UnsafeName, sanitize_relative
 from spacedrive.operations.spacedrop.protocol import (
-    CHUNK,
     MAX_FILES,
     SKIP,
     Accept,
@@ -125,17 +124,6 @@ def _open_checked(path: Path, entry: OfferedFile) -> int:
     return fd
 
 
-def _hash_prefix(fd: int, length: int, hasher: blake3.blake3) -> None:
-    """Feed the first ``length`` bytes (the part the receiver already holds) to ``hasher``."""
-    pos = 0
-    while pos < length:
-        data = os.pread(fd, min(CHUNK, length - pos), pos)
-        if not data:
-            raise SourceChanged(f"the file shrank while being read (at {pos} of {length} bytes)")
-        hasher.update(data)
-        pos += len(data)
-
-
 async def _send_one(
     fd: int,
     index: int,
@@ -146,15 +134,16 @@ async def _send_one(
 ) -> None:
     loop = asyncio.get_running_loop()
     hasher = blake3.blake3()
+
+    def shrank(at: int) -> SourceChanged:
+        return SourceChanged(f"{entry.path!r} shrank while it was being sent (at {at} of {entry.size} bytes)")
+
     try:
-        await loop.run_in_executor(None, _hash_prefix, fd, offset, hasher)
+        await loop.run_in_executor(None, bulk.hash_prefix, fd, offset, hasher, shrank)
     except SourceChanged as e:
         await channel.send_error(e.message)  # between frames: the receiver can read why we stop
         raise
     await channel.write_frame({"t": "file", "i": index, "offset": offset})
-
-    def shrank(at: int) -> SourceChanged:
-        return SourceChanged(f"{entry.path!r} shrank while it was being sent (at {at} of {entry.size} bytes)")
 
     await channel.run(bulk.send_from, channel, fd, offset, entry.size - offset, hasher, counter, shrank)
     size_now = (await loop.run_in_executor(None, os.fstat, fd)).st_size
