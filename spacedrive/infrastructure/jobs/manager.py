@@ -344,18 +344,19 @@ class JobManager:
         handle.done_event.set()
 
     async def _finish(self, handle: _Handle, status: JobStatus, error: str = "") -> None:
-        handle.status = status
-        handle.error = error
-        handle.finished_at = _now()
+        finished_at = _now()
         values: dict[str, Any] = {
             "status": status,
             "error": error or None,
-            "finished_at": handle.finished_at,
+            "finished_at": finished_at,
             "progress": json.dumps(handle.progress.to_dict()),
         }
         if status is JobStatus.COMPLETED:
             values["state"] = handle.job.serialize()
         await self._write(str(handle.id), **values)
+        # Only once it is on disk: a caller that sees the job ended may stop this process at once (a CLI
+        # command), and an end still being written would then be lost (the job left "running" or "queued").
+        handle.status, handle.error, handle.finished_at = status, error, finished_at
         self._handles.pop(handle.id, None)
         name = handle.job.NAME
         if status is JobStatus.COMPLETED:
