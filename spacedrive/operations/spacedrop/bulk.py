@@ -18,7 +18,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import blake3
 
@@ -60,18 +60,26 @@ class Progress:
             self._loop.call_soon_threadsafe(self._report, n)
 
 
+def _read_hashed(
+    fd: int, pos: int, length: int, hasher: blake3.blake3, on_short: Callable[[int], BaseException]
+) -> Iterator[bytes]:
+    """``length`` bytes of ``fd`` from ``pos`` in chunks, each fed to ``hasher`` as it is read;
+    ``on_short(at)`` makes the error for a file that ends early."""
+    while length:
+        chunk = os.pread(fd, min(length, BULK_CHUNK), pos)
+        if not chunk:
+            raise on_short(pos)
+        hasher.update(chunk)
+        yield chunk
+        pos, length = pos + len(chunk), length - len(chunk)
+
+
 def hash_prefix(
     fd: int, length: int, hasher: blake3.blake3, on_short: Callable[[int], BaseException]
 ) -> None:
-    """Feed the first ``length`` bytes of ``fd`` to ``hasher`` (a resumed file's part already sent);
-    ``on_short(at)`` makes the error for a file shorter than that."""
-    pos = 0
-    while pos < length:
-        data = os.pread(fd, min(BULK_CHUNK, length - pos), pos)
-        if not data:
-            raise on_short(pos)
-        hasher.update(data)
-        pos += len(data)
+    """Feed the first ``length`` bytes of ``fd`` to ``hasher`` (a resumed file's part already sent)."""
+    for _ in _read_hashed(fd, 0, length, hasher, on_short):
+        pass
 
 
 def _pwrite_all(fd: int, view: memoryview, pos: int) -> None:
@@ -200,13 +208,8 @@ def send_from(
     ``on_short(at)`` makes the error for a file that ends early (it shrank while being sent).
     """
     if length <= PIPELINE_FROM:
-        while length:
-            chunk = os.pread(fd, min(length, BULK_CHUNK), pos)
-            if not chunk:
-                raise on_short(pos)
-            hasher.update(chunk)
+        for chunk in _read_hashed(fd, pos, length, hasher, on_short):
             channel.sendall(chunk)
-            pos, length = pos + len(chunk), length - len(chunk)
             progress.add(len(chunk))
         return
     ready: queue.Queue[bytes | None] = queue.Queue(maxsize=BUFFERS)
@@ -214,15 +217,11 @@ def send_from(
     failure: list[BaseException] = []
 
     def disk() -> None:
-        at, left = pos, length
         try:
-            while left and not stop.is_set():
-                data = os.pread(fd, min(left, BULK_CHUNK), at)
-                if not data:
-                    raise on_short(at)
-                hasher.update(data)
+            for data in _read_hashed(fd, pos, length, hasher, on_short):
+                if stop.is_set():
+                    break
                 ready.put(data)
-                at, left = at + len(data), left - len(data)
         except BaseException as e:
             failure.append(e)
         finally:
