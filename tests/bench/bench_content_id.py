@@ -193,7 +193,8 @@ class _Table:
 def test_content_id_throughput() -> None:
     small, large = _make_data_set()
     tiny = _make_tiny_set()
-    small_bytes = sum(os.stat(p).st_size for p in small)
+    small_sizes = [os.stat(p).st_size for p in small]  # as the index records them
+    small_bytes = sum(small_sizes)
     large_bytes = LARGE_FILES * LARGE_SIZE
     have_b3sum = shutil.which("b3sum") is not None
     table = _Table()
@@ -241,9 +242,23 @@ def test_content_id_throughput() -> None:
                 seconds,
                 f"max loop lag {lag * 1e3:.0f} ms",
             )
+            seconds, lag = await _hash_with_lag_probe(lambda: hasher.hash_files(small, small_sizes))
+            table.add(
+                "ContentHasher.hash_files, with the index's sizes",
+                len(small),
+                seconds,
+                f"max loop lag {lag * 1e3:.0f} ms",
+            )
             seconds, lag = await _hash_with_lag_probe(lambda: hasher.identify_files(small))
             table.add(
                 "ContentHasher.identify_files (cas_id + kind), 100k",
+                len(small),
+                seconds,
+                f"max loop lag {lag * 1e3:.0f} ms",
+            )
+            seconds, lag = await _hash_with_lag_probe(lambda: hasher.identify_files(small, small_sizes))
+            table.add(
+                "identify_files with sizes (as the indexer calls it)",
                 len(small),
                 seconds,
                 f"max loop lag {lag * 1e3:.0f} ms",
@@ -269,7 +284,8 @@ def test_content_id_throughput() -> None:
     asyncio.run(warm_runs())
 
     # (b) the second set, 0-1 KiB files (source trees): the system calls per file are nearly all of it.
-    tiny_bytes = sum(os.stat(p).st_size for p in tiny)
+    tiny_sizes = [os.stat(p).st_size for p in tiny]
+    tiny_bytes = sum(tiny_sizes)
     _plain_loop(tiny)  # warm
     table.note("(second set)", f"{tiny_bytes / MB:,.0f} MB in {len(tiny):,} files of 0-1 KiB")
     seconds = _plain_loop_processes(tiny, cpus, _syscalls_only)
@@ -281,13 +297,18 @@ def test_content_id_throughput() -> None:
             f"0-1 KiB reference: b3sum, {cpus} processes", len(tiny), _timed(lambda: _b3sum(tiny, cpus))
         )
 
-    async def tiny_run() -> float:
+    async def tiny_run() -> tuple[float, float, float]:
         async with ContentHasher() as hasher:
             await hasher.hash_files(tiny[:5_000])  # start the pool outside the timing
             seconds, _lag = await _hash_with_lag_probe(lambda: hasher.hash_files(tiny))
-            return seconds
+            told, _lag = await _hash_with_lag_probe(lambda: hasher.hash_files(tiny, tiny_sizes))
+            kinds, _lag = await _hash_with_lag_probe(lambda: hasher.identify_files(tiny, tiny_sizes))
+            return seconds, told, kinds
 
-    table.add("0-1 KiB: ContentHasher.hash_files, one call of 100k", len(tiny), asyncio.run(tiny_run()))
+    seconds, told, kinds = asyncio.run(tiny_run())
+    table.add("0-1 KiB: ContentHasher.hash_files, one call of 100k", len(tiny), seconds)
+    table.add("0-1 KiB: hash_files with the index's sizes", len(tiny), told)
+    table.add("0-1 KiB: identify_files with sizes (the indexer's call)", len(tiny), kinds)
 
     seconds = _timed(lambda: [full_hash_of_file(p) for p in large])
     table.add("full_hash_of_file, 8 x 256 MiB", LARGE_FILES, seconds, "whole content, 1 thread", large_bytes)

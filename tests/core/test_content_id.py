@@ -246,3 +246,49 @@ async def test_hasher_handles_small_batches_and_tells_kinds(tmp_path: Path) -> N
     assert results[1][1:] == (ContentKind.TEXT, "text/plain", None)
     assert results[2] == (None, ContentKind.DOCUMENT, "application/pdf", None)
     assert results[3][:3] == (None, None, None) and results[3][3]
+
+
+async def test_sizes_from_the_index_give_the_same_answers_even_when_stale(tmp_path: Path) -> None:
+    """With the sizes an index recorded, small files skip their fstat; a size that is no longer true
+    (the file grew or shrank, or something else took its name) falls back to the careful path."""
+    root = os.fsencode(tmp_path)
+    rng = random.Random(3)
+    paths, sizes, contents = [], [], {}
+    for i in range(300):
+        path = os.path.join(root, b"f%03d" % i)
+        data = rng.randbytes(rng.randint(1, 3_000)) if i % 50 else rng.randbytes(200_000)
+        write(path, data)
+        paths.append(path)
+        sizes.append(len(data))
+        contents[path] = data
+    grown, shrunk = paths[1], paths[2]
+    write(grown, contents[grown] + b"more")
+    write(shrunk, contents[shrunk][:-1])
+    contents[grown] += b"more"
+    contents[shrunk] = contents[shrunk][:-1]
+    fifo, folder, link = (os.path.join(root, n) for n in (b"fifo", b"folder", b"link"))
+    os.mkfifo(fifo)
+    os.mkdir(folder)
+    os.symlink(paths[3], link)
+    specials = [fifo, folder, link, os.path.join(root, b"gone")]
+    batch, batch_sizes = paths + specials, sizes + [10, 10, 10, 10]  # each was a 10-byte file once
+
+    async with ContentHasher(workers=2) as hasher:
+        told = await hasher.hash_files(batch, batch_sizes)
+        untold = await hasher.hash_files(batch)
+        identified = await hasher.identify_files(batch, batch_sizes)
+        identified_untold = await hasher.identify_files(batch)
+
+    assert told == untold
+    assert identified == identified_untold
+    for path, (cas, error) in zip(paths, told[: len(paths)], strict=True):
+        assert (cas, error) == (naive_cas_id(contents[path]), None)
+    assert [error for _, error in told[len(paths) :]] == [
+        "not a regular file",
+        "not a regular file",
+        "is a symbolic link",
+        "No such file or directory",
+    ]
+    with pytest.raises(ValueError, match="one size per path"):
+        async with ContentHasher() as hasher:
+            await hasher.hash_files(paths, sizes[:-1])

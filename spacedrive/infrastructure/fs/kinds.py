@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import mimetypes
+import operator
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -381,16 +382,22 @@ def _build_signature_index() -> list[tuple[int, dict[bytes, list[_Signature]]]]:
 
 
 _SIGNATURES = _build_signature_index()
+#: The two bytes at every signature offset, sliced in one C call (beyond the end: shorter, never a key).
+_KEYS_OF = operator.itemgetter(*(slice(offset, offset + 2) for offset, _ in _SIGNATURES))
 
 
 def _sniff_puremagic(header: bytes) -> _Match | None:
     best: _Signature | None = None
     best_length = 0
-    size = len(header)
-    for offset, groups in _SIGNATURES:
-        if offset + 2 > size:
-            break
-        for sig in groups.get(header[offset : offset + 2], ()):
+    # Most files match nothing: find the offsets whose two bytes start a signature in one comprehension
+    # (a loop slicing and looking up each of the ~30 offsets cost 4.5 us a file).
+    hits = [
+        (offset, sigs)
+        for (offset, groups), key in zip(_SIGNATURES, _KEYS_OF(header), strict=True)
+        if (sigs := groups.get(key))
+    ]
+    for offset, sigs in hits:
+        for sig in sigs:
             if not header.startswith(sig.magic, offset):
                 continue
             found, length, is_narrowed = sig, len(sig.magic), False

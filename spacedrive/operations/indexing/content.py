@@ -66,7 +66,7 @@ class ContentIdentifier:
     async def identify(self, batch: list[Pending]) -> int:
         """Hash the batch and link entries to content identities; returns the bytes covered."""
         paths = [self._path(rp, name, ext) for _, rp, name, ext, _ in batch]
-        results = await self._hasher.identify_files(paths)
+        results = await self._hasher.identify_files(paths, [size for *_rest, size in batch])
         now = int(time.time())
         links: list[tuple[str, int]] = []
         identities: dict[str, tuple[Any, str | None, int]] = {}
