@@ -129,6 +129,9 @@ def walk(
     out: list[Any] = []
     folders: list[Any] = [] if compact else out  # closed folders' rows (the same list for ``Row``s)
     s_isdir, s_isreg, s_islnk = stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK
+    # lstat by name inside an open folder (fstatat) rather than by the entry's full path: the kernel
+    # then resolves one name, not every folder of the path again (~0.3 us an entry less, 11%).
+    stat_at, by_folder = os.stat, os.stat in os.supports_dir_fd
 
     def read_dir(path: bytes) -> list[os.DirEntry[bytes]] | None:
         try:
@@ -172,93 +175,45 @@ def walk(
         dir_size, dir_files, dir_children = frame.size, frame.files, frame.children
         check_rest = globs is not None or bool(ignores) or (skip_system_at_root and not rel_dir)
         child = None
-        while pos < n:
-            entry = entries[pos]
-            pos += 1
-            name = entry.name
-            if skip_junk and (name in JUNK_NAMES or name.endswith(_JUNK_SUFFIXES)):
-                skipped += 1
-                continue
-            if skip_hidden and name[:1] == b".":
-                skipped += 1
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                skipped += 1  # vanished between readdir and lstat
-                continue
-            mode = st.st_mode
-            is_dir = s_isdir(mode)
-            if check_rest:
-                rel_name = rel_dir + b"/" + name if rel_dir else name
-                if _skipped(name, rel_name, is_dir, rel_dir, skip_system_at_root, globs, ignores):
+        dir_fd = _open_folder(frame.path) if by_folder and pos < n else None
+        try:
+            while pos < n:
+                entry = entries[pos]
+                pos += 1
+                name = entry.name
+                if skip_junk and (name in JUNK_NAMES or name.endswith(_JUNK_SUFFIXES)):
                     skipped += 1
                     continue
-            dir_children += 1
-            if is_dir:
-                ndirs += 1
-                # Completed with its aggregates (and numbered) when the folder closes.
-                row: Row = (
-                    rel_dir,
-                    name,
-                    b"",
-                    KIND_DIR,
-                    0,
-                    0,
-                    0,
-                    0,
-                    st.st_ino,
-                    mode & 0o7777,
-                    name[:1] == b".",
-                    st.st_ctime_ns,
-                    st.st_mtime_ns,
-                )
-                if recursive:
-                    child = frame_for(entry.path, rel_dir + b"/" + name if rel_dir else name, row, ignores)
-                    if child is not None:
-                        break
-                if compact:
-                    next_uuid += 1
-                    folders.append(_scratch_folder(row, 0, 0, 0, uuid_prefix + next_uuid.to_bytes(4, "big")))
-                else:
-                    out.append(row)
-                continue
-            if s_isreg(mode):
-                kind = KIND_FILE
-                size = st.st_size
-                dir_size += size
-                dir_files += 1
-            else:
-                kind = KIND_SYMLINK if s_islnk(mode) else KIND_OTHER
-                size = 0
-            stem, _dot, ext = name.rpartition(b".")
-            if not (stem and ext):  # no dot, a leading dot only (".bashrc"), or a trailing one
-                stem, ext = name, b""
-            if compact:
-                next_uuid += 1
-                out.append(
-                    (
-                        rel_dir,
-                        stem,
-                        ext,
-                        kind,
-                        size,
-                        st.st_ino,
-                        mode & 0o7777,
-                        st.st_ctime_ns,
-                        st.st_mtime_ns,
-                        uuid_prefix + next_uuid.to_bytes(4, "big"),
+                if skip_hidden and name[:1] == b".":
+                    skipped += 1
+                    continue
+                try:
+                    st = (
+                        entry.stat(follow_symlinks=False)
+                        if dir_fd is None
+                        else stat_at(name, dir_fd=dir_fd, follow_symlinks=False)
                     )
-                )
-            else:
-                out.append(
-                    (
+                except OSError:
+                    skipped += 1  # vanished between readdir and lstat
+                    continue
+                mode = st.st_mode
+                is_dir = s_isdir(mode)
+                if check_rest:
+                    rel_name = rel_dir + b"/" + name if rel_dir else name
+                    if _skipped(name, rel_name, is_dir, rel_dir, skip_system_at_root, globs, ignores):
+                        skipped += 1
+                        continue
+                dir_children += 1
+                if is_dir:
+                    ndirs += 1
+                    # Completed with its aggregates (and numbered) when the folder closes.
+                    row: Row = (
                         rel_dir,
-                        stem,
-                        ext,
-                        kind,
-                        size,
-                        size,
+                        name,
+                        b"",
+                        KIND_DIR,
+                        0,
+                        0,
                         0,
                         0,
                         st.st_ino,
@@ -267,12 +222,73 @@ def walk(
                         st.st_ctime_ns,
                         st.st_mtime_ns,
                     )
-                )
-            if len(out) >= batch_size:
-                emit(out)
-                out = []
-                if not compact:
-                    folders = out
+                    if recursive:
+                        child = frame_for(
+                            entry.path, rel_dir + b"/" + name if rel_dir else name, row, ignores
+                        )
+                        if child is not None:
+                            break
+                    if compact:
+                        next_uuid += 1
+                        folders.append(
+                            _scratch_folder(row, 0, 0, 0, uuid_prefix + next_uuid.to_bytes(4, "big"))
+                        )
+                    else:
+                        out.append(row)
+                    continue
+                if s_isreg(mode):
+                    kind = KIND_FILE
+                    size = st.st_size
+                    dir_size += size
+                    dir_files += 1
+                else:
+                    kind = KIND_SYMLINK if s_islnk(mode) else KIND_OTHER
+                    size = 0
+                stem, _dot, ext = name.rpartition(b".")
+                if not (stem and ext):  # no dot, a leading dot only (".bashrc"), or a trailing one
+                    stem, ext = name, b""
+                if compact:
+                    next_uuid += 1
+                    out.append(
+                        (
+                            rel_dir,
+                            stem,
+                            ext,
+                            kind,
+                            size,
+                            st.st_ino,
+                            mode & 0o7777,
+                            st.st_ctime_ns,
+                            st.st_mtime_ns,
+                            uuid_prefix + next_uuid.to_bytes(4, "big"),
+                        )
+                    )
+                else:
+                    out.append(
+                        (
+                            rel_dir,
+                            stem,
+                            ext,
+                            kind,
+                            size,
+                            size,
+                            0,
+                            0,
+                            st.st_ino,
+                            mode & 0o7777,
+                            name[:1] == b".",
+                            st.st_ctime_ns,
+                            st.st_mtime_ns,
+                        )
+                    )
+                if len(out) >= batch_size:
+                    emit(out)
+                    out = []
+                    if not compact:
+                        folders = out
+        finally:
+            if dir_fd is not None:
+                os.close(dir_fd)
         frame.pos, frame.size, frame.files, frame.children = pos, dir_size, dir_files, dir_children
         if child is not None:
             stack.append(child)
@@ -308,6 +324,15 @@ def walk(
     stats.files, stats.dirs, stats.skipped = nfiles, ndirs, skipped
     stats.bytes = root_frame.size
     return stats
+
+
+def _open_folder(path: bytes) -> int | None:
+    """A descriptor of the folder at ``path`` to lstat its entries through; None if it cannot be had
+    (its entries are then lstat'ed by path, and fail one by one as they would have)."""
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return None
 
 
 def _scratch_folder(row: Row, size: int, children: int, files: int, uuid: bytes) -> tuple[Any, ...]:
