@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QListView,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -27,6 +26,7 @@ from ui.formatting import data_size, date_time
 from ui.models.folder import FolderModel, display_name
 from ui.models.folder_rows import kind_text
 from ui.tasks import TaskSet
+from ui.views.cell_view import CellView
 
 COLUMN_WIDTH = 240
 PREVIEW_WIDTH = 260
@@ -36,8 +36,9 @@ PREVIEW_SIZE = 220
 Lister = Callable[[Path], AsyncIterator[list[Entry]]]
 
 
-class ColumnList(QListView):
-    """One column: names top to bottom. Left and Right (without modifiers) ask for the neighbouring column.
+class ColumnList(CellView):
+    """One column: names top to bottom, one line each. Left and Right (without modifiers) ask for the
+    neighbouring column.
 
     Signals
     -------
@@ -49,19 +50,16 @@ class ColumnList(QListView):
     right_pressed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, wrapping=False)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFixedWidth(COLUMN_WIDTH)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
         self.set_icon_size(16)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
 
     def set_icon_size(self, size: int) -> None:
-        # A grid size lets the list place rows by arithmetic instead of asking the model about each.
+        """Icons of ``size`` pixels, in lines a little taller than them or than the text."""
         self.setIconSize(QSize(size, size))
         self.setGridSize(QSize(COLUMN_WIDTH, max(size, self.fontMetrics().height()) + 6))
 

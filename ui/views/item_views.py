@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHeaderView,
-    QListView,
     QMenu,
     QStyle,
     QStyledItemDelegate,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.models.folder import Column
+from ui.views.cell_view import CellView
 
 #: Columns the details view shows until the user chooses others.
 DEFAULT_COLUMNS = (Column.NAME, Column.SIZE, Column.KIND, Column.MODIFIED)
@@ -41,30 +41,16 @@ def _setup(view: QAbstractItemView) -> None:
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
 
 
-class _WallView(QListView):
-    """Items in rows of equal cells, wrapping at the view's width, laid out in batches.
-
-    A list-mode view given a grid size, not an icon-mode one: icon mode places every item one by one,
-    asking the model for each item's index (two calls into Python per row, 100k rows, after every
-    chunk); list mode with a grid places whole rows by arithmetic.
-    """
+class _WallView(CellView):
+    """Items in rows of equal cells (the grid size), wrapping at the view's width."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, wrapping=True)
         _setup(self)
-        self.setViewMode(QListView.ViewMode.ListMode)
-        self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(True)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(1000)
-        self.setMovement(QListView.Movement.Static)
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setSpacing(0)
 
     def initViewItemOption(self, option: QStyleOptionViewItem) -> None:
         super().initViewItemOption(option)
-        # As icon mode draws items: the picture above its name, both centered.
+        # As a list view's icon mode draws items: the picture above its name, both centered.
         option.decorationPosition = QStyleOptionViewItem.Position.Top  # type: ignore[attr-defined]
         option.decorationAlignment = Qt.AlignmentFlag.AlignCenter  # type: ignore[attr-defined]
         option.displayAlignment = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop  # type: ignore[attr-defined]
@@ -107,7 +93,7 @@ class _GridDelegate(QStyledItemDelegate):
         cell: QRect = opt.rect  # type: ignore[attr-defined]
         view = self.parent()
         # The view's icon size, not the option's: that one is the picture's own shape, fitted.
-        side = view.iconSize().height() if isinstance(view, QListView) else opt.decorationSize.height()  # type: ignore[attr-defined]
+        side = view.iconSize().height() if isinstance(view, CellView) else opt.decorationSize.height()  # type: ignore[attr-defined]
         picture = QRect(cell.x() + (cell.width() - side) // 2, cell.y() + _GRID_PAD, side, side)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
         mode = QIcon.Mode.Selected if selected and opt.showDecorationSelected else QIcon.Mode.Normal  # type: ignore[attr-defined]
@@ -132,7 +118,7 @@ class _GridDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         view = self.parent()
-        return view.gridSize() if isinstance(view, QListView) else super().sizeHint(option, index)
+        return view.gridSize() if isinstance(view, CellView) else super().sizeHint(option, index)
 
 
 _GRID_PAD = 4
