@@ -151,6 +151,18 @@ class Database:
         async with self._read_sessions() as session:
             yield session
 
+    def connect_reader(self) -> sqlite3.Connection:
+        """A plain read-only connection for a long read done on worker threads (one at a time): a
+        listing of 100k entries through it skips the ORM's row handling and a thread hop per page.
+        The caller closes it."""
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Room for a big folder's pages (filled only as used): its rows are read through the name index,
+        # a page of the table here and there, and the default 2 MB cache re-read them (330 -> 275 ms
+        # for 100k entries).
+        conn.execute("PRAGMA cache_size=-32768")
+        return conn
+
     @property
     def sync_engine(self) -> Engine:
         return self._writer.sync_engine
