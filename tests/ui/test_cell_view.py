@@ -155,6 +155,22 @@ def test_a_rubber_band_is_drawn_while_dragging(grid: GridView) -> None:
     assert viewport.grab().toImage().pixel(inside) == before
 
 
+def test_a_rubber_band_held_at_the_edge_scrolls_and_keeps_selecting(
+    grid: GridView, model: CountingModel, qtbot: QtBot
+) -> None:
+    model.append(entries(WORDS[20:]))  # a fourth line: yankee, zulu and empty space
+    grid.scrollToBottom()
+    start = cell(grid, 25) + QPoint(3 * 100, 0)  # the empty space after zulu, under the fifth cells
+    edge = QPoint(8 * 100 + 25, 2)  # the empty strip right of the cells, at the top edge
+    mouse(grid, QEvent.Type.MouseButtonPress, start, LEFT)
+    mouse(grid, QEvent.Type.MouseMove, edge, LEFT)
+    assert "echo" not in names(grid)
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().value() == 0)
+    mouse(grid, QEvent.Type.MouseButtonRelease, edge, Qt.MouseButton.NoButton)
+    # From the fourth line up to the first, the fifth cell of each on.
+    assert names(grid) == WORDS[4:8] + WORDS[12:16] + WORDS[20:24]
+
+
 def test_arrow_keys_move_by_a_cell_and_by_a_line(grid: GridView, qtbot: QtBot) -> None:
     grid.setCurrentIndex(grid.model().index(9, 0))
     for key, expected in [

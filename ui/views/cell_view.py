@@ -59,6 +59,7 @@ class CellView(QAbstractItemView):
         self._band_origin: QPoint | None = None
         self._band_pointer = QPoint()
         self._band_command = QItemSelectionModel.SelectionFlag.NoUpdate
+        self._band_scrolling = False
         self._band = QRect()
 
     # ---- settings --------------------------------------------------------------------------------------
@@ -219,7 +220,8 @@ class CellView(QAbstractItemView):
         return self._index(self._row_at(point))
 
     def isIndexHidden(self, index: ModelIndex) -> bool:
-        # Other columns than the first are the same item (a row the details view selected holds them all).
+        # The row is the item: its other columns (a row the details view selects holds them all) are not
+        # cells of their own, so they are left out of what is dragged.
         return index.column() != 0
 
     def scrollTo(self, index: ModelIndex, hint: QAbstractItemView.ScrollHint = _Hint.EnsureVisible) -> None:
@@ -312,11 +314,6 @@ class CellView(QAbstractItemView):
                     region += rect
         return region
 
-    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
-        super().currentChanged(current, previous)
-        if self._shown(previous):  # its focus rectangle (QAbstractItemView repaints only the new current)
-            self.viewport().update(self._cell_rect(previous.row()))
-
     # ---- painting --------------------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -369,7 +366,7 @@ class CellView(QAbstractItemView):
         painter.end()
 
     def viewportEvent(self, event: QEvent) -> bool:
-        # The item under the pointer is drawn hovered where the style asks for hover events (as QListView).
+        # The item under the pointer is drawn hovered where the style turns hover events on (as QListView).
         kind = event.type()
         if kind in (QEvent.Type.HoverEnter, QEvent.Type.HoverMove):
             self._set_hover(self.indexAt(event.position().toPoint()))  # type: ignore[attr-defined]
@@ -391,27 +388,31 @@ class CellView(QAbstractItemView):
         super().mousePressEvent(event)
         pointer = event.position().toPoint()
         single = QAbstractItemView.SelectionMode.SingleSelection, QAbstractItemView.SelectionMode.NoSelection
-        if (
+        on_empty_space = (
             event.button() == Qt.MouseButton.LeftButton
             and self.selectionMode() not in single
             and not self.indexAt(pointer).isValid()
-        ):
-            self._band_origin = pointer + self._offset()
+        )
+        self._band_origin = pointer + self._offset() if on_empty_space else None
+        self._band_scrolling = False
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        # QAbstractItemView drags, scrolls near the edges and drag-selects while over a cell; over empty
+        # space it selects nothing, and it starts its rectangles from its own anchor: the band decides.
+        super().mouseMoveEvent(event)
         if self._band_origin is None or not event.buttons() & Qt.MouseButton.LeftButton:
-            super().mouseMoveEvent(event)
             return
         self._band_pointer = event.position().toPoint()
-        # As QAbstractItemView drag-selects from an item: it asks what to do in this state.
         self.setState(QAbstractItemView.State.DragSelectingState)
         self._band_command = self.selectionCommand(self.indexAt(self._band_pointer), event)
         self._drag_band()
         margin = self.autoScrollMargin()
-        if self.hasAutoScroll() and not self.viewport().rect().adjusted(
-            margin, margin, -margin, -margin
-        ).contains(self._band_pointer):
-            self.startAutoScroll()
+        inside = (
+            self.viewport().rect().adjusted(margin, margin, -margin, -margin).contains(self._band_pointer)
+        )
+        if not inside and not self._band_scrolling and self.hasAutoScroll():
+            self.startAutoScroll()  # it stops by itself once the pointer is back inside
+        self._band_scrolling = not inside
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)  # still drag-selecting: a release over empty space keeps the band's
@@ -423,10 +424,11 @@ class CellView(QAbstractItemView):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        if self._band.isValid():  # scrolled while dragging (auto scroll): the band keeps its start
-            self._drag_band()
+        if self._band_origin is not None and self._band.isValid():  # scrolled while dragging (auto scroll)
+            self._drag_band()  # the band keeps its start in the contents
 
     def _drag_band(self) -> None:
+        """Stretch the band from its start to the pointer and select what it touches."""
         assert self._band_origin is not None
         before = self._band
         self._band = QRect(self._band_origin - self._offset(), self._band_pointer).normalized()
