@@ -385,16 +385,16 @@ class CellView(QAbstractItemView):
     # ---- the rubber band -------------------------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._end_band()  # one whose release never came (the mouse was taken elsewhere)
         super().mousePressEvent(event)
         pointer = event.position().toPoint()
         single = QAbstractItemView.SelectionMode.SingleSelection, QAbstractItemView.SelectionMode.NoSelection
-        on_empty_space = (
+        if (
             event.button() == Qt.MouseButton.LeftButton
             and self.selectionMode() not in single
             and not self.indexAt(pointer).isValid()
-        )
-        self._band_origin = pointer + self._offset() if on_empty_space else None
-        self._band_scrolling = False
+        ):
+            self._band_origin = pointer + self._offset()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         # QAbstractItemView drags, scrolls near the edges and drag-selects while over a cell; over empty
@@ -416,11 +416,7 @@ class CellView(QAbstractItemView):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)  # still drag-selecting: a release over empty space keeps the band's
-        if self._band_origin is not None:
-            self._band_origin = None
-            self.stopAutoScroll()
-            self.viewport().update(self._band.adjusted(-2, -2, 2, 2))
-            self._band = QRect()
+        self._end_band()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
@@ -434,3 +430,12 @@ class CellView(QAbstractItemView):
         self._band = QRect(self._band_origin - self._offset(), self._band_pointer).normalized()
         self.setSelection(self._band, self._band_command)
         self.viewport().update(before.united(self._band).adjusted(-2, -2, 2, 2))
+
+    def _end_band(self) -> None:
+        if self._band_origin is not None:
+            self._band_origin = None
+            self._band_scrolling = False
+            self.stopAutoScroll()
+        if self._band.isValid():
+            self.viewport().update(self._band.adjusted(-2, -2, 2, 2))
+            self._band = QRect()
