@@ -43,6 +43,14 @@ class PeakRss:
         except (OSError, IndexError, ValueError):
             return 0  # gone meanwhile
 
+    @staticmethod
+    def _command(pid: int) -> bytes:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read()
+        except OSError:
+            return b""
+
     def _parent(self, pid: int) -> int:
         if pid not in self._parents:
             try:
@@ -64,14 +72,16 @@ class PeakRss:
 
     def _run(self) -> None:
         me = os.getpid()
+        own = self._command(me)
         before: set[int] = set()
         while not self._stop.wait(0.05):
             self.main = max(self.main, self._rss(me))
             now = set(self._descendants())
-            # Only children seen in two samples: one caught between fork and exec still shows all of
-            # this process's pages as its own.
+            # A child caught between fork and exec (it runs our command line still) shows all of this
+            # process's pages as its own: only the ones that run their own program count.
             for pid in now & before:
-                self.child = max(self.child, self._rss(pid))
+                if self._command(pid) not in (b"", own):
+                    self.child = max(self.child, self._rss(pid))
             before = now
 
     def stop(self) -> None:
