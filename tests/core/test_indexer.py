@@ -329,6 +329,10 @@ async def test_gitignore_files_are_respected_at_every_level(core: Core, tmp_path
             "src/lib/secret.txt": "ignored by the nested file",
             "src/lib/inner/secret.txt": "nested file applies below it too",
             "src/secret.txt": "outside the nested .gitignore: kept",
+            # A deeper file's "!name" keeps what a pattern further up ignores (as git reads them).
+            "docs/.gitignore": "!*.o\n",
+            "docs/figure.o": "kept by the nested negation",
+            "docs/deeper/table.o": "kept below it too",
         },
     )
     library = core.current_library()

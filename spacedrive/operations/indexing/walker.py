@@ -359,10 +359,13 @@ def _skipped(
         return True
     if globs is not None and globs.fullmatch(rel):
         return True
-    for base, spec in ignores:
+    # As git reads them: the deepest .gitignore with a rule for the name decides (a "!name" there
+    # keeps what a pattern further up ignores).
+    for base, spec in reversed(ignores):
         sub = rel[len(base) + 1 :] if base else rel
-        if spec.match_file(os.fsdecode(sub) + ("/" if is_dir else "")):
-            return True
+        ignored = spec.check_file(os.fsdecode(sub) + ("/" if is_dir else "")).include
+        if ignored is not None:
+            return bool(ignored)
     return False
 
 
