@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 #: How long to wait for the window system to show the window before taking a screenshot anyway.
 EXPOSE_TIMEOUT = 3.0
-#: Extra time for batched item layouts to finish before a screenshot.
+#: Extra time for pending layouts and paints (the first thumbnails) to land before a screenshot.
 SETTLE_DELAY = 0.15
 
 

@@ -163,8 +163,8 @@ class FolderModel(QAbstractTableModel):
         """Add a chunk of the listing at the end (sorted within itself; ``finish`` sorts the whole).
 
         With ``hold`` its rows are made but not shown yet: the next ``append`` without it (or
-        ``publish``) shows them with its own. Every insertion makes a wrapping view lay out all its
-        items again, so a big listing is shown in a few insertions, not one per chunk.
+        ``publish``) shows them with its own. Every insertion costs row bookkeeping and a repaint of
+        the views, so a big listing is shown in a few insertions, not one per chunk.
         """
         if not chunk:
             return
