@@ -134,7 +134,6 @@ class CellView(QAbstractItemView):
         horizontal.setPageStep(viewport.width())
         horizontal.setRange(0, max(0, columns * cell.width() - viewport.width()))
         super().updateGeometries()
-        self._accessible.update()  # rows inserted, removed or moved: the items follow theirs
 
     def rowsInserted(self, parent: ModelIndex, start: int, end: int) -> None:
         """Rows arrived: count them, and repaint if the cells shown changed (earlier ones do not move)."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, cast
 
 import shiboken6
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
@@ -25,6 +26,7 @@ from PySide6.QtCore import (
     QPoint,
     QRect,
     Qt,
+    SignalInstance,
 )
 from PySide6.QtGui import (
     QAccessible,
@@ -56,6 +58,9 @@ class AccessibleItems:
         #: Held as long as the view lives (PySide's factory holds it too, but may let go first at exit).
         self._interface: CellViewAccessible | None = None
         self._watching = False
+        #: The model whose rows the items are (watched: its rows moving makes the keys stale).
+        self._model: weakref.ref[QAbstractItemModel] | None = None
+        self._stale = False
 
     def make_interface(self) -> CellViewAccessible | None:
         """The view's interface, for Qt's factory (it asks once; Qt keeps and deletes it)."""
@@ -76,12 +81,12 @@ class AccessibleItems:
         view = self._view()
         if view is None or not 0 <= row < self.count():
             return None
+        if self._stale:
+            self._rekey()
         item = self._items.get(row)
-        if item is not None and item.row() != row:  # rows moved since the last layout
-            self.update()
-            item = self._items.get(row)
         if item is None:
             model = view.model()
+            self._follow(model)
             item = CellAccessible(view, model.index(row, 0, view.rootIndex()))
             item.id = QAccessible.registerAccessibleInterface(item)
             self._items[row] = item
@@ -92,10 +97,9 @@ class AccessibleItems:
         """How many item interfaces exist (a screen reader asked about these rows)."""
         return len(self._items)
 
-    def update(self) -> None:
+    def _rekey(self) -> None:
         """Follow rows that moved (their persistent indexes did); delete the items of rows gone."""
-        if not self._items:
-            return
+        self._stale = False
         by_row: dict[int, CellAccessible] = {}
         for item in self._items.values():
             row = item.row()
@@ -111,6 +115,25 @@ class AccessibleItems:
         for item in items.values():
             _delete(item)
 
+    def _follow(self, model: QAbstractItemModel) -> None:
+        if self._model is not None and self._model() is model:
+            return
+        self._unfollow()
+        self._model = weakref.ref(model)
+        for signal in _moves(model):
+            signal.connect(self._rows_moved)
+
+    def _unfollow(self) -> None:
+        model = self._model() if self._model is not None else None
+        self._model = None
+        if model is not None and shiboken6.isValid(model):
+            for signal in _moves(model):
+                signal.disconnect(self._rows_moved)
+
+    def _rows_moved(self, *_: object) -> None:
+        # Only noted: a screen reader's next question looks again (once, however many changes came).
+        self._stale = bool(self._items)
+
     def _watch(self, view: CellView) -> None:
         if not self._watching:
             self._watching = True
@@ -118,7 +141,13 @@ class AccessibleItems:
 
     def _view_destroyed(self) -> None:
         self.clear()
+        self._unfollow()
         self._interface = None
+
+
+def _moves(model: QAbstractItemModel) -> tuple[SignalInstance, ...]:
+    """The model's signals after which rows may be elsewhere, or gone."""
+    return (model.rowsInserted, model.rowsRemoved, model.rowsMoved, model.layoutChanged, model.modelReset)
 
 
 def _delete(item: CellAccessible) -> None:
