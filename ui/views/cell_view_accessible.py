@@ -5,10 +5,13 @@ QAbstractItemView is one opaque widget. ``CellViewAccessible`` answers for a Cel
 installs the factory). Items are made when asked for, one row at a time, so a 100k-row folder costs nothing
 until a screen reader walks it.
 
+Events: QAbstractItemView itself tells screen readers of rows inserted, removed or moved and of resets;
+the focus moving to an item and selection changes are told here, as QListView tells them.
+
 Lifetimes: Qt's accessibility cache holds an item by a raw pointer once registered, so each item's Python
-object stays in its view's ``AccessibleItems`` until it is deleted through that cache: when its row goes,
-the model resets or the view is destroyed. The view's own interface is kept by PySide's factory and
-deleted by Qt with the view.
+object stays in its view's ``AccessibleItems`` until it is deleted through that cache: when its row goes
+(noticed at the next question), the model resets or the view is destroyed. The view's own interface is
+deleted by Qt with the view; PySide's factory keeps its Python shell (a few dozen bytes) until exit.
 """
 
 from __future__ import annotations
