@@ -51,8 +51,8 @@ __all__ = [
 ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 #: Rows ``replace_gradually`` works through between two turns of the event loop (measured: at most
-#: 9 ms of work; 4,000 took up to 18 ms, which with a collection on a worker thread and a repaint
-#: in the same stretch made stalls over 50 ms).
+#: 9 ms of work; 4,000 took up to 18 ms, and a collection on a worker thread or a repaint can fall in
+#: the same stretch).
 REPLACE_STEP = 2000
 _SK = attrgetter("sk")
 _COLUMNS = len(Column)
