@@ -378,3 +378,17 @@ def test_cli_volume_list_prints_json(tmp_path: Path) -> None:
     )
     assert human.returncode == 0, human.stderr
     assert "mount point" in human.stdout and " / " in human.stdout
+
+
+async def test_a_probe_answering_as_the_manager_stops_still_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cancelled in the very turn its probe answers, a wait still ends cancelled (Python 3.11's
+    ``wait_for`` returned the answer instead, and a poller that went on made stopping the core hang)."""
+    started: list[asyncio.Future[object]] = []
+    monkeypatch.setattr(volumes_mod, "_start_thread", lambda _loop, future, _fn, _key: started.append(future))
+    manager = VolumeManager(EventBus())
+    waiting = asyncio.ensure_future(manager._in_thread("partitions", lambda: None))
+    await asyncio.sleep(0)
+    started[0].set_result([])
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting

@@ -430,7 +430,11 @@ class VolumeManager:
             self._inflight[key] = future
             future.add_done_callback(lambda f: self._settled(key, f))
             _start_thread(loop, future, fn, key)
-        result: T = await asyncio.wait_for(asyncio.shield(future), self.probe_timeout)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that arrives as the
+        # future completes, and the poller then lived on, so stopping the core waited for it forever
+        # (seen twice as a window that never quit).
+        async with asyncio.timeout(self.probe_timeout):
+            result: T = await asyncio.shield(future)
         return result
 
     def _settled(self, key: str, future: asyncio.Future[Any]) -> None:

@@ -178,7 +178,9 @@ class LocationWatcher:
             while True:  # let the burst settle
                 self._wakeup.clear()
                 try:
-                    await asyncio.wait_for(self._wakeup.wait(), QUIET)
+                    # Not wait_for: on Python 3.11 it can lose a cancellation (see volumes._in_thread).
+                    async with asyncio.timeout(QUIET):
+                        await self._wakeup.wait()
                 except TimeoutError:
                     break
                 if time.monotonic() - started > MAX_DELAY:
