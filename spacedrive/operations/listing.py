@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import stat
 import threading
 from collections.abc import AsyncIterator
@@ -117,17 +118,41 @@ async def _from_index(
     (location, folder, name, extension) index, read and made into entries on worker threads, a chunk at
     a time, through a plain read-only connection (the ORM's row handling cost more than the query)."""
     loop = asyncio.get_running_loop()
-    conn = await loop.run_in_executor(None, library.db.connect_reader)
+    read = _IndexRead(await loop.run_in_executor(None, library.db.connect_reader), location_id, rel, raw)
     try:
-        cursor = await loop.run_in_executor(None, conn.execute, _INDEX_SQL, (location_id, rel))
-        while chunk := await loop.run_in_executor(None, _index_chunk, cursor, raw):
+        while chunk := await loop.run_in_executor(None, read.chunk):
             yield chunk
     finally:
-        await loop.run_in_executor(None, conn.close)
+        await loop.run_in_executor(None, read.close)
 
 
-def _index_chunk(cursor: Any, raw: bytes) -> list[Entry]:
-    return _index_entries(cursor.fetchmany(CHUNK), raw)
+class _IndexRead:
+    """A listing's statement on its own connection, read a chunk at a time on executor threads.
+
+    A listing abandoned mid-way closes the connection after the read in flight, never under it (as
+    ``_Scan`` for a folder on disk): reading and closing take the same lock.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, location_id: int, rel: bytes, raw: bytes) -> None:
+        self._conn = conn
+        self._cursor: sqlite3.Cursor | None = None
+        self._args = (location_id, rel)
+        self._raw = raw
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def chunk(self) -> list[Entry]:
+        with self._lock:
+            if self._closed:
+                return []
+            if self._cursor is None:
+                self._cursor = self._conn.execute(_INDEX_SQL, self._args)
+            return _index_entries(self._cursor.fetchmany(CHUNK), self._raw)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._conn.close()
 
 
 #: ``UUID(bytes=...)`` without ``UUID.__init__``, which checks its five ways of being called and was

@@ -515,3 +515,32 @@ async def test_a_failed_or_cancelled_scan_does_not_look_like_one_still_running(
         assert (after.scan_state, after.error_message, after.total_file_count) == ("complete", "", 1)
     finally:
         await core.stop()
+
+
+async def test_a_big_indexed_folder_lists_in_chunks_and_can_be_left_midway(
+    core: Core, tmp_path: Path
+) -> None:
+    """More entries than one chunk: all of them from the index, in name order, each once; a listing
+    left after its first chunk (the user opened another folder) ends cleanly and the next one works."""
+    from spacedrive.operations.listing import CHUNK, iter_listing
+
+    tree = tmp_path / "big"
+    tree.mkdir()
+    names = [f"file {i:05d}.txt".encode() for i in range(CHUNK * 2 + 17)]
+    for name in names:
+        (tree / os.fsdecode(name)).touch()
+    library = core.current_library()
+    await index(library, tree)
+
+    chunks = [chunk async for chunk in iter_listing(core, str(tree))]
+    assert len(chunks) == 3
+    listed = [e.raw_name for chunk in chunks for e in chunk]
+    assert listed == sorted(names) and all(e.indexed and e.uuid for c in chunks for e in c)
+
+    for _ in range(3):
+        listing_it = iter_listing(core, str(tree))
+        first = await anext(listing_it)
+        assert len(first) == CHUNK
+        await listing_it.aclose()
+    again = [e.raw_name async for chunk in iter_listing(core, str(tree)) for e in chunk]
+    assert again == listed
