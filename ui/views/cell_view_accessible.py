@@ -16,6 +16,7 @@ deleted by Qt with the view; PySide's factory keeps its Python shell (a few doze
 
 from __future__ import annotations
 
+import atexit
 import weakref
 from typing import TYPE_CHECKING, cast
 
@@ -57,6 +58,7 @@ class AccessibleItems:
 
     def __init__(self, view: CellView) -> None:
         self._view = weakref.ref(view)
+        _registries.add(self)
         self._items: dict[int, CellAccessible] = {}
         #: Held as long as the view lives (PySide's factory holds it too, but may let go first at exit).
         self._interface: CellViewAccessible | None = None
@@ -146,6 +148,31 @@ class AccessibleItems:
         self.clear()
         self._unfollow()
         self._interface = None
+        _registries.discard(self)
+
+    def release(self) -> None:
+        """Delete every interface made here, the view's too, while Python still runs (see ``_at_exit``)."""
+        self.clear()
+        interface, self._interface = self._interface, None
+        if interface is not None and shiboken6.isValid(interface):
+            iface_id = QAccessible.uniqueId(interface)
+            if QAccessible.accessibleInterface(iface_id) is interface:
+                QAccessible.deleteAccessibleInterface(iface_id)
+
+
+#: Every live view's registry, to release at exit. Held strongly: a registry that went with its view's
+#: Python wrapper (the C++ view still alive) took its items' Python halves along, and Qt's cache then
+#: deleted items whose Python objects were gone.
+_registries: set[AccessibleItems] = set()
+
+
+@atexit.register
+def _at_exit() -> None:
+    """Qt's accessibility cache deletes what it still holds when the application object goes, which can
+    be after Python has shut down: deleting a Python-made interface then crashes the process (a test
+    run ended in a segmentation fault after all tests passed). So they are deleted here, first."""
+    for registry in list(_registries):
+        registry.release()
 
 
 def _moves(model: QAbstractItemModel) -> tuple[SignalInstance, ...]:
