@@ -526,3 +526,26 @@ def test_thumbnails_decorate_images_and_videos_when_ready(qtmodeltester, listing
     assert icon.pixmap(64).toImage().pixelColor(10, 10) == QColor("red")
     model.set_thumbnail_loader(None)
     assert model.index(4, 0).data(Qt.ItemDataRole.DecorationRole).cacheKey() == kind_icon.cacheKey()
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_a_gradual_replace_in_many_steps_shows_what_one_replace_would(qtmodeltester, order) -> None:
+    """The index lists names in byte order ("file 10" before "file 2"); the rows are sorted in pieces and
+    merged across turns of the loop, and must come out as one sort (natural order, folders first) would,
+    with the filter and the sort order applied."""
+    listed = [entry(f"file {n}.txt", indexed=True) for n in sorted(range(250), key=str)]
+    listed += [entry(f"dir {n}", "directory", indexed=True) for n in range(7)]
+    stepped, whole = FolderModel(), FolderModel()
+    qtmodeltester.check(stepped)
+    for model in (stepped, whole):
+        model.sort(FolderColumn.NAME, order)
+        model.append([entry(f"file {n}.txt") for n in range(0, 250, 3)])
+        model.finish()
+        model.set_filter_text("1")
+    for _ in stepped._replace_steps(listed, 16):  # 16 rows a step: many pieces to merge
+        pass
+    whole.replace(listed)
+    assert names(stepped) == names(whole)
+    numbers = sorted((n for n in range(250) if "1" in str(n)), reverse=order == Qt.SortOrder.DescendingOrder)
+    assert names(stepped) == ["dir 1", *(f"file {n}.txt" for n in numbers)]  # folders first either way
+    assert all(stepped.index(r, 0).data(ENTRY_ROLE).indexed for r in range(stepped.rowCount()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any, Protocol
@@ -259,12 +260,35 @@ class FolderModel(QAbstractTableModel):
             if pause():
                 yield
         yield
-        rows.sort(key=_SK)
-        yield
+        # Sorted a piece at a time, then merged in steps: the index lists by name bytes, not in the order
+        # shown (folders first, natural order), and one sort of 100k rows held the loop 50-85 ms.
+        piece_size = step or len(rows) or 1
+        pieces = []
+        for start in range(0, len(rows), piece_size):
+            pieces.append(sorted(rows[start : start + piece_size], key=_SK))
+            yield
+        if len(pieces) > 1:
+            rows = []
+            for row in heapq.merge(*pieces, key=_SK):  # stable, as one sort would be
+                rows.append(row)
+                if pause():
+                    yield
+        else:
+            rows = pieces[0] if pieces else []
         self._rows = rows
         self._rows_sorted = True
-        new = self._select(rows)
-        keep = {row.sk for row in new}
+        # Filtered and collected in steps too (together another 60 ms for 100k rows).
+        parts = []
+        for start in range(0, len(rows), piece_size):
+            parts.append(self._select(rows[start : start + piece_size]))  # each reversed when shown so
+            yield
+        if reverses(self._sort_column, self._descending):
+            parts.reverse()
+        new = [row for part in parts for row in part]
+        keep: set[Any] = set()
+        for start in range(0, len(new), piece_size):
+            keep.update(row.sk for row in new[start : start + piece_size])
+            yield
         shown = self._visible
         self._media_rows = None
         yield
