@@ -1,15 +1,17 @@
-"""Helpers for GUI tests: a job that counts, a fake thumbnail loader."""
+"""Helpers for GUI tests: a job that counts, a fake thumbnail loader, a grid of named entries."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, QSize, Signal
 from PySide6.QtGui import QPixmap
+from pytestqt.qtbot import QtBot
 
 from spacedrive.domain.entry import Entry
 from spacedrive.infrastructure.jobs import Job, JobContext
+from ui.views.item_views import GridView
 
 
 @dataclass
@@ -50,3 +52,33 @@ class FakeThumbnails(QObject):
     def request(self, entry: Entry, size: int) -> QPixmap | None:
         self.asked.append((entry.path, size))
         return self.ready.get(entry.path)
+
+
+#: Names for entries in the cell views' tests.
+WORDS = (  # noqa: SIM905 - easier read as a sentence
+    "alfa bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa "
+    "quebec romeo sierra tango uniform victor whiskey xray yankee zulu"
+).split()
+
+
+def word_entries(names: list[str]) -> list[Entry]:
+    """Files of one byte named ``names``, in a folder /data, not indexed."""
+    return [
+        Entry(name.encode(), b"/data", "file", 1, 1_700_000_000.0, 1_700_000_000.0, False, False)
+        for name in names
+    ]
+
+
+def shown_grid(qtbot: QtBot, model: QAbstractItemModel) -> GridView:
+    """A grid view of ``model`` in cells of 100 x 100, 8 to a line, 2.5 lines shown, active and focused."""
+    view = GridView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.setGridSize(QSize(100, 100))
+    view.resize(8 * 100 + 50 + view.verticalScrollBar().sizeHint().width(), 250)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.setFocus()
+    assert view.viewport().width() // 100 == 8
+    return view

@@ -7,32 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
-from spacedrive.domain.entry import Entry
+from tests.ui.helpers import WORDS, shown_grid, word_entries
 from ui.models.folder import FolderModel
 from ui.views.column_view import ColumnList
 from ui.views.item_views import GridView
 
-WORDS = (  # noqa: SIM905 - easier read as a sentence
-    "alfa bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa "
-    "quebec romeo sierra tango uniform victor whiskey xray yankee zulu"
-).split()
 ROOT = QModelIndex()
 ModelIndex = QModelIndex | QPersistentModelIndex
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-def entries(names: list[str]) -> list[Entry]:
-    return [
-        Entry(name.encode(), b"/data", "file", 1, 1_700_000_000.0, 1_700_000_000.0, False, False)
-        for name in names
-    ]
 
 
 class CountingModel(FolderModel):
@@ -56,24 +45,14 @@ class CountingModel(FolderModel):
 @pytest.fixture
 def model() -> CountingModel:
     model = CountingModel()
-    model.append(entries(WORDS[:20]))
+    model.append(word_entries(WORDS[:20]))
     return model
 
 
 @pytest.fixture
 def grid(qtbot: QtBot, model: CountingModel) -> Iterator[GridView]:
     """20 items in a grid 8 cells wide: lines of 8, 8 and 4."""
-    view = GridView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.setGridSize(QSize(100, 100))
-    view.resize(8 * 100 + 50 + view.verticalScrollBar().sizeHint().width(), 250)
-    view.show()
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
-    view.setFocus()
-    assert view.viewport().width() // 100 == 8
-    yield view
+    yield shown_grid(qtbot, model)
 
 
 def cell(view: QAbstractItemView, row: int) -> QPoint:
@@ -158,7 +137,7 @@ def test_a_rubber_band_is_drawn_while_dragging(grid: GridView) -> None:
 def test_a_rubber_band_held_at_the_edge_scrolls_and_keeps_selecting(
     grid: GridView, model: CountingModel, qtbot: QtBot
 ) -> None:
-    model.append(entries(WORDS[20:]))  # a fourth line: yankee, zulu and empty space
+    model.append(word_entries(WORDS[20:]))  # a fourth line: yankee, zulu and empty space
     grid.scrollToBottom()
     start = cell(grid, 25) + QPoint(3 * 100, 0)  # the empty space after zulu, under the fifth cells
     edge = QPoint(8 * 100 + 25, 2)  # the empty strip right of the cells, at the top edge
@@ -207,7 +186,7 @@ def test_the_wall_flows_again_when_resized(grid: GridView, model: CountingModel)
 def test_rows_arriving_while_shown_appear_after_the_others(grid: GridView, model: CountingModel) -> None:
     before = [grid.visualRect(model.index(row, 0)) for row in range(20)]
     empty = grid.viewport().grab().toImage()
-    model.append(entries(WORDS[20:]))
+    model.append(word_entries(WORDS[20:]))
     assert [grid.visualRect(model.index(row, 0)) for row in range(20)] == before
     uniform = model.index(20, 0)
     assert grid.visualRect(uniform).topLeft() == QPoint(400, 200)  # after tango, on the third line
@@ -221,7 +200,7 @@ def test_rows_arriving_while_shown_appear_after_the_others(grid: GridView, model
 def test_rows_arriving_cost_no_question_per_row(grid: GridView, model: CountingModel) -> None:
     model.calls = 0
     for chunk in range(10):
-        model.append(entries([f"zz {chunk:02} {n:04}" for n in range(1000)]))
+        model.append(word_entries([f"zz {chunk:02} {n:04}" for n in range(1000)]))
     grid.viewport().repaint()
     assert model.calls < 1000  # the 20 or so cells painted, not the 10,000 rows inserted
     assert grid.verticalScrollBar().maximum() == -(-10_020 // 8) * 100 - grid.viewport().height()

@@ -8,54 +8,34 @@ from dataclasses import dataclass
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAccessible, QAccessibleActionInterface, QAccessibleEvent, QAccessibleInterface
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
-from spacedrive.domain.entry import Entry
+from tests.ui.helpers import WORDS, shown_grid, word_entries
 from ui.models.folder import FolderModel
 from ui.views.column_view import ColumnList
 from ui.views.item_views import GridView
 
-WORDS = (  # noqa: SIM905 - easier read as a sentence
-    "alfa bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa "
-    "quebec romeo sierra tango"
-).split()
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
 Role = QAccessible.Role
 Name = QAccessible.Text.Name
 
 
-def entries(names: list[str]) -> list[Entry]:
-    return [
-        Entry(name.encode(), b"/data", "file", 1, 1_700_000_000.0, 1_700_000_000.0, False, False)
-        for name in names
-    ]
-
-
 @pytest.fixture
 def model() -> FolderModel:
     model = FolderModel()
-    model.append(entries(WORDS))
+    model.append(word_entries(WORDS[:20]))
     return model
 
 
 @pytest.fixture
 def grid(qtbot: QtBot, model: FolderModel) -> GridView:
     """20 items in a grid 8 cells wide: lines of 8, 8 and 4, two and a half shown."""
-    view = GridView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.setGridSize(QSize(100, 100))
-    view.resize(8 * 100 + 50 + view.verticalScrollBar().sizeHint().width(), 250)
-    view.show()
-    view.activateWindow()
-    qtbot.waitUntil(view.isActiveWindow)
-    view.setFocus()
-    return view
+    return shown_grid(qtbot, model)
 
 
 def accessible(view: QAbstractItemView) -> QAccessibleInterface:
@@ -84,7 +64,7 @@ def test_the_grid_is_a_named_list_of_its_entries(grid: GridView) -> None:
     assert interface.role() == Role.List
     assert interface.text(Name) == grid.accessibleName() == "Folder contents as a grid"
     assert interface.childCount() == 20
-    assert names(grid) == WORDS
+    assert names(grid) == WORDS[:20]
 
 
 def test_an_item_is_named_described_and_placed_as_shown(grid: GridView, model: FolderModel) -> None:
@@ -100,7 +80,7 @@ def test_an_item_is_named_described_and_placed_as_shown(grid: GridView, model: F
     at = grid.viewport().mapToGlobal(center(grid, 8))
     assert interface.childAt(at.x(), at.y()) is india
     assert not india.state().invisible
-    model.append(entries([f"more {n}" for n in range(20)]))  # five lines: two and a half are shown
+    model.append(word_entries([f"more {n}" for n in range(20)]))  # five lines: two and a half are shown
     grid.scrollToBottom()
     assert item(grid, 0).state().invisible and item(grid, 0).state().offscreen
     assert not item(grid, 39).state().invisible
@@ -139,19 +119,19 @@ def test_the_items_follow_the_folder(grid: GridView, model: FolderModel) -> None
     model.sort(0, Qt.SortOrder.DescendingOrder)  # every row moves
     assert alfa.text(Name) == "alfa" and interface.indexOfChild(alfa) == 19
     assert interface.child(19) is alfa and interface.child(0).text(Name) == "tango"
-    model.append(entries(["zulu"]))
+    model.append(word_entries(["zulu"]))
     assert interface.childCount() == 21 and interface.child(20).text(Name) == "zulu"
 
     model.clear()  # another folder
     assert interface.childCount() == 0
     assert not shiboken6.isValid(alfa)  # deleted through Qt's cache, which held it
-    model.append(entries(["one", "two"]))
+    model.append(word_entries(["one", "two"]))
     assert names(grid) == ["two", "one"]  # still in descending order
 
 
 def test_a_big_folder_makes_items_only_for_the_rows_asked_about(qtbot: QtBot) -> None:
     model = FolderModel()
-    model.append(entries([f"file {n:05}" for n in range(10_000)]))
+    model.append(word_entries([f"file {n:05}" for n in range(10_000)]))
     view = GridView()
     qtbot.addWidget(view)
     view.setModel(model)
