@@ -260,6 +260,27 @@ def test_columns_show_the_folders_above_and_a_click_opens(
     wait(lambda: [entry.name for entry in content.selected_entries()] == ["stuff"])
 
 
+def test_columns_keep_the_shown_folder_in_view_however_deep(
+    content: ContentView, qtbot: QtBot, wait, folder: Path, tmp_path: Path
+) -> None:
+    """More columns than fit, or a window made narrower: the shown folder's own column stays in view, as
+    in Finder (it was left out of view when the columns were laid out after they were scrolled)."""
+    root = tmp_path / "home"
+    content.set_locations([location_at(root)])
+    press(qtbot, content, Qt.Key.Key_3)
+    columns = content.columns_view
+    bar = columns.horizontalScrollBar()
+    wait(lambda: len(columns.column_paths()) == 2)
+
+    def last_in_view() -> bool:
+        return columns.viewport().rect().contains(columns.last.geometry().translated(-bar.value(), 0))
+
+    for width in (700, 560, 480):  # narrower and narrower: the strip scrolls further each time
+        content.resize(width, 500)
+        wait(lambda: bar.maximum() > 0 and last_in_view())
+        assert bar.value() == bar.maximum()
+
+
 def test_columns_preview_the_selected_file(content: ContentView, qtbot: QtBot) -> None:
     press(qtbot, content, Qt.Key.Key_3)
     preview = content.columns_view.preview

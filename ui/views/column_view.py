@@ -200,6 +200,13 @@ class ColumnBrowser(QScrollArea):
         self._layout.addWidget(self.preview)
         self._layout.addStretch(1)
         self.setWidget(strip)
+        # The shown folder's column stays in view while the columns before it are laid out and filled:
+        # scrolled to the end once the range is known, not once when the columns are made (the strip
+        # was not resized yet then, and a deep folder's own column was left out of view).
+        self._keep_end = True
+        bar = self.horizontalScrollBar()
+        bar.rangeChanged.connect(self._range_changed)
+        bar.actionTriggered.connect(lambda _action: self._user_scrolled())
 
     def columns(self) -> list[ColumnList]:
         """Every column from the root's to the shown folder's (``last``)."""
@@ -256,8 +263,18 @@ class ColumnBrowser(QScrollArea):
 
     def _scroll_to_end(self) -> None:
         if shiboken6.isValid(self):
+            self._keep_end = True
             bar = self.horizontalScrollBar()
             bar.setValue(bar.maximum())
+
+    def _range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._keep_end:
+            self.horizontalScrollBar().setValue(maximum)
+
+    def _user_scrolled(self) -> None:
+        """The user scrolled the columns: where they left them is where they stay."""
+        bar = self.horizontalScrollBar()
+        self._keep_end = bar.sliderPosition() >= bar.maximum()
 
     async def _fill(self, ancestor: _Ancestor) -> None:
         try:
